@@ -1,0 +1,11 @@
+import type { CommandModule } from 'yargs';
+
+/**
+ * Extra sub-commands registered by feature modules (replay, generate, analyzer, ...).
+ * Each feature owns its own file in this directory and adds one import + one array entry here.
+ * The core commands (agent, validate, describe, version) are registered by ../main.ts.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- yargs command modules have heterogeneous argv types
+export type AnyCommand = CommandModule<object, any>;
+
+export const extraCommands: AnyCommand[] = [];
