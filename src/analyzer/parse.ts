@@ -1,0 +1,228 @@
+/**
+ * Log-line field extraction with exactly the results of the seed job's Spark expressions:
+ *
+ *   ip        regexp_extract(line, '^(\S+)', 1)
+ *   timestamp regexp_extract(line, '\[(\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+\-]\d{4})\]', 1)
+ *   method    regexp_extract(line, '"(\S+)', 1)
+ *   endpoint  regexp_extract(line, '"(?:\S+) (\S+)', 1)
+ *   protocol  regexp_extract(line, '"(?:\S+) (?:\S+) (\S+)"', 1)
+ *   status    regexp_extract(line, ' (\d{3}) ', 1).cast(int)
+ *   bytes     regexp_extract(line, ' (\d+|-)$', 1).cast(int)
+ *
+ * The regexes are replaced by hand-written scanners (no RegExp, no allocation besides the
+ * returned substring). Semantics reproduced from java.util.regex (Spark's engine):
+ * - `\S` is "not [ \t\n\x0B\f\r]", `\d` is [0-9], `\w` is [a-zA-Z_0-9] (ASCII-only, no
+ *   UNICODE_CHARACTER_CLASS flag);
+ * - `find()` returns the leftmost match, and for that start position the first alternative
+ *   found by backtracking (greedy quantifiers); every candidate start position is tried;
+ * - `^` is the start of input and `$` (no MULTILINE) is the end of input or the position
+ *   before a final line terminator (\n, \r\n, \r, \u0085, \u2028, \u2029);
+ * - regexp_extract gives "" when there is no match, and null when the input is null;
+ * - cast(string as int) (non-ANSI) gives null for "" and "-", and for values out of the int range.
+ * All delimiters are ASCII, so scanning UTF-16 code units gives the same substrings as Java's
+ * code-point matching.
+ */
+
+/** Field bits, so that only the fields a job needs are extracted. */
+export const F_IP = 1;
+export const F_TIMESTAMP = 2;
+export const F_METHOD = 4;
+export const F_ENDPOINT = 8;
+export const F_PROTOCOL = 16;
+export const F_STATUS = 32;
+export const F_BYTES = 64;
+export const F_ALL = 127;
+
+export type FieldName = 'ip' | 'timestamp' | 'method' | 'endpoint' | 'protocol' | 'status' | 'bytes';
+export const FIELD_NAMES: readonly FieldName[] = ['ip', 'timestamp', 'method', 'endpoint', 'protocol', 'status', 'bytes'];
+export const FIELD_BITS: Readonly<Record<FieldName, number>> = {
+  ip: F_IP, timestamp: F_TIMESTAMP, method: F_METHOD, endpoint: F_ENDPOINT, protocol: F_PROTOCOL, status: F_STATUS, bytes: F_BYTES,
+};
+/** Integer-typed fields (Spark IntegerType after the cast); the others are strings. */
+export const INT_FIELDS: ReadonlySet<FieldName> = new Set<FieldName>(['status', 'bytes']);
+
+/** One parsed line. Reused across lines by the engine (no per-line allocation). */
+export interface ParsedLine {
+  ip: string | null;
+  timestamp: string | null;
+  method: string | null;
+  endpoint: string | null;
+  protocol: string | null;
+  status: number | null;
+  bytes: number | null;
+}
+
+export function emptyParsedLine(): ParsedLine {
+  return { ip: null, timestamp: null, method: null, endpoint: null, protocol: null, status: null, bytes: null };
+}
+
+const QUOTE = 34; // "
+const SPACE = 32;
+
+/** Java's `\s` without UNICODE_CHARACTER_CLASS: [ \t\n\x0B\f\r]. */
+function isWs(c: number): boolean {
+  return c === SPACE || (c >= 9 && c <= 13);
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+function isWord(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+/** End (exclusive) of the run of non-whitespace characters starting at i. */
+function runEnd(s: string, i: number, n: number): number {
+  while (i < n && !isWs(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/** `^(\S+)` */
+export function extractIp(s: string): string {
+  const n = s.length;
+  if (n === 0 || isWs(s.charCodeAt(0))) return '';
+  return s.slice(0, runEnd(s, 1, n));
+}
+
+/** `\[(\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+\-]\d{4})\]`: a fixed-length (26) group. */
+export function extractTimestamp(s: string): string {
+  const n = s.length;
+  for (let b = s.indexOf('['); b !== -1 && b + 27 < n; b = s.indexOf('[', b + 1)) {
+    if (timestampAt(s, b + 1) && s.charCodeAt(b + 27) === 93 /* ] */) return s.slice(b + 1, b + 27);
+  }
+  return '';
+}
+
+/** Does `\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+\-]\d{4}` match at i (the caller checked length)? */
+function timestampAt(s: string, i: number): boolean {
+  const c = (k: number): number => s.charCodeAt(i + k);
+  if (!isDigit(c(0)) || !isDigit(c(1)) || c(2) !== 47) return false;
+  if (!isWord(c(3)) || !isWord(c(4)) || !isWord(c(5)) || c(6) !== 47) return false;
+  if (!isDigit(c(7)) || !isDigit(c(8)) || !isDigit(c(9)) || !isDigit(c(10)) || c(11) !== 58) return false;
+  if (!isDigit(c(12)) || !isDigit(c(13)) || c(14) !== 58) return false;
+  if (!isDigit(c(15)) || !isDigit(c(16)) || c(17) !== 58) return false;
+  if (!isDigit(c(18)) || !isDigit(c(19)) || c(20) !== SPACE) return false;
+  const sign = c(21);
+  if (sign !== 43 && sign !== 45) return false;
+  return isDigit(c(22)) && isDigit(c(23)) && isDigit(c(24)) && isDigit(c(25));
+}
+
+/** `"(\S+)` */
+export function extractMethod(s: string): string {
+  const n = s.length;
+  for (let q = s.indexOf('"'); q !== -1; q = s.indexOf('"', q + 1)) {
+    if (q + 1 < n && !isWs(s.charCodeAt(q + 1))) return s.slice(q + 1, runEnd(s, q + 2, n));
+  }
+  return '';
+}
+
+/** `"(?:\S+) (\S+)` */
+export function extractEndpoint(s: string): string {
+  const n = s.length;
+  for (let q = s.indexOf('"'); q !== -1; q = s.indexOf('"', q + 1)) {
+    if (q + 1 >= n || isWs(s.charCodeAt(q + 1))) continue;
+    // A shorter first run is followed by a non-space, so only the maximal run can be followed by ' '.
+    const e1 = runEnd(s, q + 2, n);
+    if (e1 + 1 < n && s.charCodeAt(e1) === SPACE && !isWs(s.charCodeAt(e1 + 1))) {
+      return s.slice(e1 + 1, runEnd(s, e1 + 2, n));
+    }
+  }
+  return '';
+}
+
+/** `"(?:\S+) (?:\S+) (\S+)"` */
+export function extractProtocol(s: string): string {
+  const n = s.length;
+  for (let q = s.indexOf('"'); q !== -1; q = s.indexOf('"', q + 1)) {
+    if (q + 1 >= n || isWs(s.charCodeAt(q + 1))) continue;
+    const e1 = runEnd(s, q + 2, n);
+    if (!(e1 + 1 < n && s.charCodeAt(e1) === SPACE && !isWs(s.charCodeAt(e1 + 1)))) continue;
+    const e2 = runEnd(s, e1 + 2, n);
+    if (!(e2 + 1 < n && s.charCodeAt(e2) === SPACE && !isWs(s.charCodeAt(e2 + 1)))) continue;
+    const e3 = runEnd(s, e2 + 2, n);
+    // (\S+)" : greedy, so the group ends at the last quote inside the third run, leaving >= 1 char.
+    const p = s.lastIndexOf('"', e3 - 1);
+    if (p >= e2 + 2) return s.slice(e2 + 1, p);
+  }
+  return '';
+}
+
+/** ` (\d{3}) ` cast to int: the leftmost match, or null. */
+export function extractStatus(s: string): number | null {
+  const n = s.length;
+  for (let i = s.indexOf(' '); i !== -1 && i + 4 < n; i = s.indexOf(' ', i + 1)) {
+    const a = s.charCodeAt(i + 1), b = s.charCodeAt(i + 2), c = s.charCodeAt(i + 3);
+    if (isDigit(a) && isDigit(b) && isDigit(c) && s.charCodeAt(i + 4) === SPACE) {
+      return (a - 48) * 100 + (b - 48) * 10 + (c - 48);
+    }
+  }
+  return null;
+}
+
+/** Where `$` (no MULTILINE) can sit before the last char of a match: end of input or before a final terminator. */
+function dollarEnd(s: string): number {
+  const n = s.length;
+  if (n === 0) return 0;
+  const last = s.charCodeAt(n - 1);
+  if (last === 10) return n >= 2 && s.charCodeAt(n - 2) === 13 ? n - 2 : n - 1;
+  if (last === 13 || last === 0x85 || last === 0x2028 || last === 0x2029) return n - 1;
+  return n;
+}
+
+/** Result of ` (\d+|-)$`: the captured text ("" when no match). */
+export function extractBytesText(s: string): string {
+  const e = dollarEnd(s);
+  if (e >= 2 && s.charCodeAt(e - 1) === 45 /* - */ && s.charCodeAt(e - 2) === SPACE) return '-';
+  let j = e - 1;
+  while (j >= 0 && isDigit(s.charCodeAt(j))) j--;
+  if (j < e - 1 && j >= 0 && s.charCodeAt(j) === SPACE) return s.slice(j + 1, e);
+  return '';
+}
+
+/** ` (\d+|-)$` cast to int. */
+export function extractBytes(s: string): number | null {
+  const e = dollarEnd(s);
+  let j = e - 1;
+  while (j >= 0 && isDigit(s.charCodeAt(j))) j--;
+  if (j < e - 1 && j >= 0 && s.charCodeAt(j) === SPACE) return digitsToInt(s, j + 1, e);
+  return null; // '-' or no match: both null after the cast
+}
+
+const INT_MAX = 2147483647;
+/** cast(<ASCII digits> as int): leading zeros allowed, null when above Int.MaxValue. */
+export function digitsToInt(s: string, from: number, to: number): number | null {
+  while (from < to - 1 && s.charCodeAt(from) === 48) from++;
+  if (to - from > 10) return null;
+  let v = 0;
+  for (let i = from; i < to; i++) v = v * 10 + (s.charCodeAt(i) - 48);
+  return v > INT_MAX ? null : v;
+}
+
+/**
+ * Fills `out` with the fields selected by `mask` (the others are left untouched).
+ * A null line (a Kafka record with a null value) gives null for every field, as in Spark.
+ */
+export function parseLine(line: string | null, out: ParsedLine, mask: number = F_ALL): void {
+  if (line === null) {
+    out.ip = out.timestamp = out.method = out.endpoint = out.protocol = null;
+    out.status = out.bytes = null;
+    return;
+  }
+  if (mask & F_IP) out.ip = extractIp(line);
+  if (mask & F_TIMESTAMP) out.timestamp = extractTimestamp(line);
+  if (mask & F_METHOD) out.method = extractMethod(line);
+  if (mask & F_ENDPOINT) out.endpoint = extractEndpoint(line);
+  if (mask & F_PROTOCOL) out.protocol = extractProtocol(line);
+  if (mask & F_STATUS) out.status = extractStatus(line);
+  if (mask & F_BYTES) out.bytes = extractBytes(line);
+}
+
+/** Fields checked by the malformed-line rule (see isMalformed). */
+export const MALFORMED_MASK = F_IP | F_TIMESTAMP | F_METHOD | F_ENDPOINT | F_STATUS;
+
+/**
+ * A line is malformed when one of ip, timestamp, method or endpoint is empty or status is null
+ * (the seed's regexes did not find them). A missing protocol or a '-' byte count is normal in
+ * real logs and does not make a line malformed. `out` must hold MALFORMED_MASK fields.
+ */
+export function isMalformed(p: ParsedLine): boolean {
+  return !p.ip || !p.timestamp || !p.method || !p.endpoint || p.status === null;
+}

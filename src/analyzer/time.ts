@@ -1,0 +1,167 @@
+/**
+ * Time helpers: event-time parsing of the CLF timestamp, duration parsing, and Spark's
+ * timestamp-to-string rendering in a session time zone.
+ */
+
+const MONTHS: Record<string, number> = {
+  jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
+};
+
+function d2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48, b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+function daysInMonth(year: number, month0: number): number {
+  if (month0 === 1) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month0 === 3 || month0 === 5 || month0 === 8 || month0 === 10 ? 30 : 31;
+}
+
+/**
+ * Spark's `to_timestamp(ts, 'dd/MMM/yyyy:HH:mm:ss Z')` for the 26-character timestamp the
+ * seed's regex extracts (e.g. `01/Jul/1995:00:00:01 -0400`), as epoch milliseconds; null when
+ * Spark gives null (unknown month, impossible date or time, offset beyond +-18:00, ""). Month
+ * names are parsed case-insensitively (Spark's formatter is built with parseCaseInsensitive)
+ * in English; dates are proleptic Gregorian and resolved strictly (31/Apr is null).
+ * Assumes spark.sql.legacy.timeParserPolicy=CORRECTED (Spark 3's default EXCEPTION policy
+ * raises an error instead of null for some invalid dates the legacy parser accepted).
+ */
+export function parseClfTimestamp(ts: string | null): number | null {
+  if (ts === null || ts.length !== 26) return null;
+  const day = d2(ts, 0);
+  const month = MONTHS[ts.slice(3, 6).toLowerCase()];
+  const y1 = d2(ts, 7), y2 = d2(ts, 9);
+  const hh = d2(ts, 12), mm = d2(ts, 15), ss = d2(ts, 18);
+  const oh = d2(ts, 22), om = d2(ts, 24);
+  if (month === undefined || day < 1 || y1 < 0 || y2 < 0 || hh < 0 || mm < 0 || ss < 0 || oh < 0 || om < 0) return null;
+  if (ts.charCodeAt(2) !== 47 || ts.charCodeAt(6) !== 47 || ts.charCodeAt(11) !== 58 || ts.charCodeAt(14) !== 58 || ts.charCodeAt(17) !== 58 || ts.charCodeAt(20) !== 32) return null;
+  const year = y1 * 100 + y2;
+  if (day > daysInMonth(year, month) || hh > 23 || mm > 59 || ss > 59 || om > 59) return null;
+  const sign = ts.charCodeAt(21);
+  if (sign !== 43 && sign !== 45) return null;
+  const offMin = oh * 60 + om;
+  if (offMin > 18 * 60) return null;
+  const d = new Date(0);
+  d.setUTCFullYear(year, month, day);
+  d.setUTCHours(hh, mm, ss, 0);
+  return d.getTime() - (sign === 45 ? -offMin : offMin) * 60_000;
+}
+
+/** A small cache in front of parseClfTimestamp: log lines repeat the same second many times. */
+export class ClfTimestampCache {
+  private lastText: string | null = null;
+  private lastValue: number | null = null;
+  parse(ts: string | null): number | null {
+    if (ts === this.lastText) return this.lastValue;
+    this.lastText = ts;
+    this.lastValue = parseClfTimestamp(ts);
+    return this.lastValue;
+  }
+}
+
+const UNIT_MS: Record<string, number> = {
+  ms: 1, millisecond: 1, milliseconds: 1,
+  s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000,
+  m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000,
+  h: 3_600_000, hour: 3_600_000, hours: 3_600_000,
+  d: 86_400_000, day: 86_400_000, days: 86_400_000,
+  w: 604_800_000, week: 604_800_000, weeks: 604_800_000,
+};
+
+/**
+ * Parses a duration such as `60s`, `60 seconds`, `1 minute`, `1m30s`, `500ms`, or a bare
+ * number of milliseconds (`60000`). Returns null when the text is not a duration.
+ */
+export function parseDuration(text: string): number | null {
+  const t = text.trim().toLowerCase();
+  if (t === '') return null;
+  if (/^\d+$/.test(t)) return Number(t);
+  const re = /(\d+(?:\.\d+)?)\s*([a-z]+)\s*/gy;
+  let total = 0;
+  let pos = 0;
+  let m: RegExpExecArray | null;
+  while (pos < t.length && (m = re.exec(t)) !== null) {
+    const unit = UNIT_MS[m[2]!];
+    if (unit === undefined) return null;
+    total += Number(m[1]) * unit;
+    pos = re.lastIndex;
+  }
+  if (pos !== t.length) return null;
+  return Math.round(total);
+}
+
+/**
+ * Renders epoch milliseconds as Spark casts a timestamp to string in a session time zone:
+ * `yyyy-MM-dd HH:mm:ss` plus `.SSS` with trailing zeros removed when the fraction is not zero.
+ * Zones: `UTC`, a fixed offset like `+02:00`, an IANA name (`Europe/Paris`), or `local`
+ * (the process's zone, i.e. the TZ environment variable, as Spark's default session zone is
+ * the JVM's default zone).
+ */
+export class TimestampFormatter {
+  private readonly mode: 'utc' | 'local' | 'offset' | 'intl';
+  private readonly offsetMs: number = 0;
+  private readonly intl: Intl.DateTimeFormat | null = null;
+  private readonly cache = new Map<number, string>();
+
+  constructor(readonly zone: string) {
+    const z = zone.trim();
+    if (z === '' || z.toLowerCase() === 'local') this.mode = 'local';
+    else if (z.toUpperCase() === 'UTC' || z === 'Z' || z.toUpperCase() === 'GMT') this.mode = 'utc';
+    else {
+      const m = /^(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(z);
+      if (m) {
+        this.mode = 'offset';
+        this.offsetMs = (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3] ?? 0)) * 60_000;
+      } else {
+        this.mode = 'intl';
+        // Throws RangeError for an unknown zone: validated by isValidTimeZone first.
+        this.intl = new Intl.DateTimeFormat('en-US', {
+          timeZone: z, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+          hour: '2-digit', minute: '2-digit', second: '2-digit',
+        });
+      }
+    }
+  }
+
+  static isValidTimeZone(zone: string): boolean {
+    try {
+      new TimestampFormatter(zone);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  format(ms: number): string {
+    const hit = this.cache.get(ms);
+    if (hit !== undefined) return hit;
+    const s = this.compute(ms);
+    if (this.cache.size > 100_000) this.cache.clear();
+    this.cache.set(ms, s);
+    return s;
+  }
+
+  private compute(ms: number): string {
+    let y: number, mo: number, d: number, h: number, mi: number, s: number;
+    if (this.mode === 'intl') {
+      const parts = this.intl!.formatToParts(new Date(ms));
+      const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value ?? '0');
+      y = get('year'); mo = get('month'); d = get('day'); h = get('hour'); mi = get('minute'); s = get('second');
+    } else {
+      const dt = new Date(this.mode === 'offset' ? ms + this.offsetMs : ms);
+      if (this.mode === 'local') {
+        y = dt.getFullYear(); mo = dt.getMonth() + 1; d = dt.getDate(); h = dt.getHours(); mi = dt.getMinutes(); s = dt.getSeconds();
+      } else {
+        y = dt.getUTCFullYear(); mo = dt.getUTCMonth() + 1; d = dt.getUTCDate(); h = dt.getUTCHours(); mi = dt.getUTCMinutes(); s = dt.getUTCSeconds();
+      }
+    }
+    const frac = ((ms % 1000) + 1000) % 1000;
+    let out = `${String(y).padStart(4, '0')}-${p2(mo)}-${p2(d)} ${p2(h)}:${p2(mi)}:${p2(s)}`;
+    if (frac !== 0) out += '.' + String(frac).padStart(3, '0').replace(/0+$/, '');
+    return out;
+  }
+}
+
+function p2(n: number): string {
+  return n < 10 ? '0' + n : String(n);
+}
