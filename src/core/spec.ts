@@ -71,7 +71,7 @@ interface SpecBase<P extends PropDecls> {
   /** Property whose value is the channel's transaction capacity. */
   readonly transactionCapacityProperty?: keyof P & string;
   /** Cross-property checks after each property parsed; push problems (severity decides). */
-  readonly check?: (props: PropsOf<P>, raw: ReadonlyMap<string, string>) => Array<Omit<ConfigProblem, 'file' | 'line' | 'component' | 'type'>>;
+  check?(props: PropsOf<P>, raw: ReadonlyMap<string, string>): Array<Omit<ConfigProblem, 'file' | 'line' | 'component' | 'type'>>;
 }
 
 export interface SourceSpec<P extends PropDecls = PropDecls> extends SpecBase<P> {
