@@ -1,4 +1,6 @@
 import type { CommandModule } from 'yargs';
+import { generateCommand } from './generate.js';
+import { analyzerCommand } from './analyzer.js';
 
 /**
  * Extra sub-commands registered by feature modules (replay, generate, analyzer, ...).
@@ -8,4 +10,4 @@ import type { CommandModule } from 'yargs';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- yargs command modules have heterogeneous argv types
 export type AnyCommand = CommandModule<object, any>;
 
-export const extraCommands: AnyCommand[] = [];
+export const extraCommands: AnyCommand[] = [analyzerCommand as AnyCommand, generateCommand as AnyCommand];
