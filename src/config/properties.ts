@@ -30,6 +30,8 @@ export interface PropertyEntry {
   file: string;
   /** 1-based line where the logical line (its key) starts. */
   line: number;
+  /** The value as written in the file, set by substitution / config filters when they changed it. */
+  raw?: string;
 }
 
 export interface ParsedProperties {
