@@ -8,6 +8,7 @@ import netcatSource from './sources/netcat.js';
 import loggerSink from './sinks/logger.js';
 import nullSink from './sinks/null.js';
 import fileRollSink from './sinks/file-roll.js';
+import kafkaSink from './sinks/kafka.js';
 
 export const BUILTINS: readonly ComponentSpec[] = [
   memoryChannel as unknown as ComponentSpec,
@@ -15,6 +16,7 @@ export const BUILTINS: readonly ComponentSpec[] = [
   loggerSink as unknown as ComponentSpec,
   nullSink as unknown as ComponentSpec,
   fileRollSink as unknown as ComponentSpec,
+  kafkaSink as unknown as ComponentSpec,
 ];
 
 export function builtinRegistry(): Registry {
