@@ -9,6 +9,7 @@ import loggerSink from './sinks/logger.js';
 import nullSink from './sinks/null.js';
 import fileRollSink from './sinks/file-roll.js';
 import kafkaSink from './sinks/kafka.js';
+import hdfsSink from './sinks/hdfs.js';
 
 export const BUILTINS: readonly ComponentSpec[] = [
   memoryChannel as unknown as ComponentSpec,
@@ -17,6 +18,7 @@ export const BUILTINS: readonly ComponentSpec[] = [
   nullSink as unknown as ComponentSpec,
   fileRollSink as unknown as ComponentSpec,
   kafkaSink as unknown as ComponentSpec,
+  hdfsSink as unknown as ComponentSpec,
 ];
 
 export function builtinRegistry(): Registry {
