@@ -1,13 +1,19 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Two projects: fast unit tests, and integration tests that run against the real
 // Kafka broker and HDFS started by stack/ (the global setup starts them when they are
 // not already up, and stops only what it started).
 export default defineConfig({
+  resolve: {
+    // The example plugins import the SDK by its package name; resolve it to the sources in tests.
+    alias: { 'tsagent/sdk': fileURLToPath(new URL('./src/sdk/index.ts', import.meta.url)) },
+  },
   test: {
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts', 'plugins/**/*.test.ts'],
@@ -16,6 +22,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

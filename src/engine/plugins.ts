@@ -4,6 +4,7 @@
  * (defineSource/defineSink/defineChannel/defineInterceptor). They are registered under their
  * `type` and `aliases`, exactly like built-ins.
  */
+import { register } from 'node:module';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -29,9 +30,18 @@ async function entryOf(p: string): Promise<string | undefined> {
   return undefined;
 }
 
+let hooked = false;
+/** Lets plugins import 'tsagent/sdk' without installing it (resolves to this runtime's SDK). */
+export function installSdkResolver(): void {
+  if (hooked || !import.meta.url.endsWith('.js')) return; // under vitest the alias does it
+  hooked = true;
+  register(new URL('./sdk-hook.js', import.meta.url));
+}
+
 /** Loads every plugin in `dirs`; returns one message per plugin that failed. */
 export async function loadPluginDirs(registry: Registry, dirs: readonly string[], log?: Logger): Promise<string[]> {
   const problems: string[] = [];
+  if (dirs.length > 0) installSdkResolver();
   for (const dir of dirs) {
     let names: string[];
     try { names = await readdir(dir); } catch { problems.push(`plugin directory '${dir}' cannot be read`); continue; }
