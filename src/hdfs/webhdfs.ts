@@ -71,12 +71,8 @@ export class WebHdfsClient implements TargetFs {
     return u;
   }
 
-  private async call(method: string, url: string, body?: Buffer, redirect: 'manual' | 'follow' = 'follow'): Promise<Response> {
+  private async call(method: string, url: string, redirect: 'manual' | 'follow' = 'follow'): Promise<Response> {
     const init: RequestInit = { method, redirect, signal: AbortSignal.timeout(this.opts.timeoutMs) };
-    if (body !== undefined) {
-      init.body = body;
-      init.headers = { 'content-type': 'application/octet-stream' };
-    }
     try {
       return await fetch(url, init);
     } catch (e) {
@@ -90,7 +86,11 @@ export class WebHdfsClient implements TargetFs {
   }
 
   private static async fail(r: Response, what: string): Promise<never> {
-    const text = await r.text().catch(() => '');
+    return WebHdfsClient.failText(r.status, await r.text().catch(() => ''), what);
+  }
+
+  private static failText(status: number, text: string, what: string): never {
+    const r = { status };
     let exception = `HTTP${r.status}`;
     let message = text.slice(0, 300);
     try {
@@ -105,7 +105,7 @@ export class WebHdfsClient implements TargetFs {
 
   /** Two-step write (NameNode → 307 → DataNode) used by CREATE and APPEND. */
   private async write(method: 'PUT' | 'POST', op: string, p: string, data: Buffer, params: Record<string, string | number | boolean>, ok: number): Promise<void> {
-    const r1 = await this.call(method, this.url(p, op, params), undefined, 'manual');
+    const r1 = await this.call(method, this.url(p, op, params), 'manual');
     if (r1.status !== 307) {
       if (r1.status >= 200 && r1.status < 300) { await r1.arrayBuffer(); throw new WebHdfsError(r1.status, 'NoRedirect', `${op} ${p}: NameNode answered ${r1.status} without a DataNode redirect`); }
       await WebHdfsClient.fail(r1, `${op} ${p}`);
@@ -114,7 +114,7 @@ export class WebHdfsClient implements TargetFs {
     const loc = r1.headers.get('location');
     if (!loc) throw new WebHdfsError(307, 'NoLocation', `${op} ${p}: redirect without Location`);
     const r2 = await this.upload(method, loc, data);
-    if (r2.status !== ok) await WebHdfsClient.fail(new Response(r2.body.length > 0 ? r2.body : null, { status: r2.status }), `${op} ${p}`);
+    if (r2.status !== ok) WebHdfsClient.failText(r2.status, r2.body.toString('utf8'), `${op} ${p}`);
   }
 
   /**
