@@ -10,6 +10,7 @@ import nullSink from './sinks/null.js';
 import fileRollSink from './sinks/file-roll.js';
 import kafkaSink from './sinks/kafka.js';
 import hdfsSink from './sinks/hdfs.js';
+import kafkaSource from './sources/kafka.js';
 
 export const BUILTINS: readonly ComponentSpec[] = [
   memoryChannel as unknown as ComponentSpec,
@@ -19,6 +20,7 @@ export const BUILTINS: readonly ComponentSpec[] = [
   fileRollSink as unknown as ComponentSpec,
   kafkaSink as unknown as ComponentSpec,
   hdfsSink as unknown as ComponentSpec,
+  kafkaSource as unknown as ComponentSpec,
 ];
 
 export function builtinRegistry(): Registry {

@@ -172,7 +172,7 @@ export function drainChannel(ch: MemoryChannel): Array<{ headers: Record<string,
     const tx = ch.createTransaction();
     tx.begin();
     let n = 0;
-    for (; n < 1000; n++) {
+    for (; n < ch.transactionCapacity; n++) {
       const e = tx.take();
       if (!e) break;
       out.push(e);
