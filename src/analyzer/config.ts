@@ -46,7 +46,7 @@ export const ANALYZER_PROPERTIES: readonly PropertyDecl[] = [
   { name: 'state.maxWindows', type: 'int', default: '0', description: 'Windows kept per query (the oldest are evicted); bounds complete mode on an endless stream. 0 = no limit.' },
   { name: 'checkpoint.dir', type: 'path', description: 'Directory for checkpoints (source offsets and window state written together after every batch); a restart resumes from it.' },
   { name: 'sinks', type: 'list', default: 'console', description: 'Output names. A name that is a sink type (console, jsonl, kafka, results) needs no type key.' },
-  { name: 'sinks.<sink>.type', type: 'enum(console|jsonl|kafka|results)', default: '<sink>', description: 'Sink type.' },
+  { name: 'sinks.<sink>.type', type: 'enum(console|jsonl|kafka|results)', default: '<sink>', description: 'Sink type (defaults to the sink name).' },
   { name: 'sinks.<sink>.numRows', type: 'int', default: '20', description: 'console: rows shown per query and batch.' },
   { name: 'sinks.<sink>.truncate', type: 'bool', default: 'false', description: 'console: cut cells to 20 characters and right-align (Spark truncate=true).' },
   { name: 'sinks.<sink>.format', type: 'enum(spark3.0|spark3.1|spark3.5)', default: 'spark3.5', description: 'console: spark3.0 prints the window as [start, end]; spark3.1 as {start, end}; spark3.5 also escapes control characters like Spark >= 3.4.' },

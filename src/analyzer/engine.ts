@@ -83,9 +83,13 @@ class QueryState {
   /** The window hit by the previous row (logs are mostly time-ordered). */
   last: WindowState | null = null;
   readonly dimBits: number[];
+  /** The Map key of a row: monomorphic getters compiled once per query (no keyed loads per row). */
+  readonly key: (p: ParsedLine) => unknown;
   cappedRows = 0;
   constructor(readonly spec: QuerySpec) {
     this.dimBits = spec.groupBy.map((f) => FIELD_BITS[f]);
+    const g = spec.groupBy;
+    this.key = g.length === 0 ? () => '' : g.length === 1 ? GETTERS[g[0]!] : (p) => multiKey(g, p);
   }
 }
 
@@ -228,18 +232,7 @@ export class AnalyzerEngine {
   }
 
   private count(st: QueryState, w: WindowState, p: ParsedLine): void {
-    const g = st.spec.groupBy;
-    let key: unknown;
-    if (g.length === 0) key = '';
-    else if (g.length === 1) key = p[g[0]!];
-    else {
-      let k = '';
-      for (let i = 0; i < g.length; i++) {
-        const v = p[g[i]!];
-        k += v === null ? '\u0001' : typeof v === 'number' ? 'n' + v + '\u0000' : 's' + v + '\u0000';
-      }
-      key = k;
-    }
+    const key = st.key(p);
     const cell = w.cells.get(key);
     w.batch = this.batchId;
     if (cell !== undefined) {
@@ -257,6 +250,7 @@ export class AnalyzerEngine {
       }
       return;
     }
+    const g = st.spec.groupBy;
     const dims: DimValue[] = new Array<DimValue>(g.length);
     for (let i = 0; i < g.length; i++) dims[i] = p[g[i]!];
     w.cells.set(key, { dims, count: 1, batch: this.batchId });
@@ -302,7 +296,8 @@ export class AnalyzerEngine {
   private result(st: QueryState, id: number, finalized: WindowState[]): QueryResult {
     const spec = st.spec;
     const mode = this.opts.outputMode;
-    const windows = [...(mode === 'append' ? finalized : st.windows.values())];
+    // Update mode: windows evicted in this batch still report the rows this batch changed.
+    const windows = mode === 'append' ? finalized : mode === 'update' ? [...st.windows.values(), ...finalized] : [...st.windows.values()];
     const pick = (w: WindowState): Iterable<Cell> => mode === 'update' ? [...w.cells.values()].filter((c) => c.batch === id) : w.cells.values();
     const live = mode === 'update' ? windows.filter((w) => w.batch === id) : windows;
     const cmp = rowComparator(spec.orderBy, spec.groupBy);
@@ -368,6 +363,20 @@ export class AnalyzerEngine {
     for (const st of this.states) for (const w of st.windows.values()) n += w.cells.size;
     return n;
   }
+}
+
+const GETTERS: Record<FieldName, (p: ParsedLine) => DimValue> = {
+  ip: (p) => p.ip, timestamp: (p) => p.timestamp, method: (p) => p.method, endpoint: (p) => p.endpoint,
+  protocol: (p) => p.protocol, status: (p) => p.status, bytes: (p) => p.bytes,
+};
+
+function multiKey(g: readonly FieldName[], p: ParsedLine): string {
+  let k = '';
+  for (let i = 0; i < g.length; i++) {
+    const v = p[g[i]!];
+    k += v === null ? '\u0001' : typeof v === 'number' ? 'n' + v + '\u0000' : 's' + v + '\u0000';
+  }
+  return k;
 }
 
 function keyOf(g: readonly FieldName[], dims: readonly DimValue[]): unknown {

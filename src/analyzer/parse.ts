@@ -93,16 +93,14 @@ export function extractTimestamp(s: string): string {
 
 /** Does `\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+\-]\d{4}` match at i (the caller checked length)? */
 function timestampAt(s: string, i: number): boolean {
-  const c = (k: number): number => s.charCodeAt(i + k);
-  if (!isDigit(c(0)) || !isDigit(c(1)) || c(2) !== 47) return false;
-  if (!isWord(c(3)) || !isWord(c(4)) || !isWord(c(5)) || c(6) !== 47) return false;
-  if (!isDigit(c(7)) || !isDigit(c(8)) || !isDigit(c(9)) || !isDigit(c(10)) || c(11) !== 58) return false;
-  if (!isDigit(c(12)) || !isDigit(c(13)) || c(14) !== 58) return false;
-  if (!isDigit(c(15)) || !isDigit(c(16)) || c(17) !== 58) return false;
-  if (!isDigit(c(18)) || !isDigit(c(19)) || c(20) !== SPACE) return false;
-  const sign = c(21);
-  if (sign !== 43 && sign !== 45) return false;
-  return isDigit(c(22)) && isDigit(c(23)) && isDigit(c(24)) && isDigit(c(25));
+  return isDigit(s.charCodeAt(i)) && isDigit(s.charCodeAt(i + 1)) && s.charCodeAt(i + 2) === 47
+    && isWord(s.charCodeAt(i + 3)) && isWord(s.charCodeAt(i + 4)) && isWord(s.charCodeAt(i + 5)) && s.charCodeAt(i + 6) === 47
+    && isDigit(s.charCodeAt(i + 7)) && isDigit(s.charCodeAt(i + 8)) && isDigit(s.charCodeAt(i + 9)) && isDigit(s.charCodeAt(i + 10))
+    && s.charCodeAt(i + 11) === 58 && isDigit(s.charCodeAt(i + 12)) && isDigit(s.charCodeAt(i + 13)) && s.charCodeAt(i + 14) === 58
+    && isDigit(s.charCodeAt(i + 15)) && isDigit(s.charCodeAt(i + 16)) && s.charCodeAt(i + 17) === 58
+    && isDigit(s.charCodeAt(i + 18)) && isDigit(s.charCodeAt(i + 19)) && s.charCodeAt(i + 20) === SPACE
+    && (s.charCodeAt(i + 21) === 43 || s.charCodeAt(i + 21) === 45)
+    && isDigit(s.charCodeAt(i + 22)) && isDigit(s.charCodeAt(i + 23)) && isDigit(s.charCodeAt(i + 24)) && isDigit(s.charCodeAt(i + 25));
 }
 
 /** `"(\S+)` */

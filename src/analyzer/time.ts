@@ -47,16 +47,35 @@ export function parseClfTimestamp(ts: string | null): number | null {
   return d.getTime() - (sign === 45 ? -offMin : offMin) * 60_000;
 }
 
-/** A small cache in front of parseClfTimestamp: log lines repeat the same second many times. */
+/**
+ * A cache in front of parseClfTimestamp: consecutive log lines mostly share the same minute
+ * (and zone), so only the seconds need reading; the full parse runs when they do not.
+ */
 export class ClfTimestampCache {
-  private lastText: string | null = null;
-  private lastValue: number | null = null;
+  private last = '';
+  /** Epoch ms of second 00 of `last`'s minute, or null when `last` did not parse. */
+  private base: number | null = null;
   parse(ts: string | null): number | null {
-    if (ts === this.lastText) return this.lastValue;
-    this.lastText = ts;
-    this.lastValue = parseClfTimestamp(ts);
-    return this.lastValue;
+    if (ts === null || ts.length !== 26) return null;
+    const last = this.last;
+    if (this.base !== null && sameMinute(ts, last)) {
+      const a = ts.charCodeAt(18) - 48, b = ts.charCodeAt(19) - 48;
+      if (a >= 0 && a <= 5 && b >= 0 && b <= 9) return this.base + (a * 10 + b) * 1000;
+      return null;
+    }
+    const v = parseClfTimestamp(ts);
+    this.last = ts;
+    this.base = v === null ? null : v - d2(ts, 18) * 1000;
+    return v;
   }
+}
+
+/** Same text except the seconds (chars 18-19)? */
+function sameMinute(a: string, b: string): boolean {
+  if (b.length !== 26) return false;
+  for (let i = 17; i >= 0; i--) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  for (let i = 20; i < 26; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  return true;
 }
 
 const UNIT_MS: Record<string, number> = {
