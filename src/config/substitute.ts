@@ -39,6 +39,7 @@ import { homedir, tmpdir, userInfo, EOL } from 'node:os';
 import { delimiter, sep } from 'node:path';
 import type { ConfigProblem } from './problems.js';
 import type { ParsedProperties, PropertyEntry } from './properties.js';
+import { componentPathOf } from './tree.js';
 
 export const SUBSTITUTION_PROBLEM_CODES = {
   UNRESOLVED_VARIABLE: 'UNRESOLVED_VARIABLE',
@@ -120,6 +121,7 @@ class CycleError extends Error {
  * `lookup` returns undefined when a variable is unknown.
  */
 function substituteText(text: string, lookup: (name: string) => string | undefined, unresolved: string[]): string {
+  if (!text.includes('${')) return text; // nothing to do (escapes only act before a `${`)
   const buf = { s: text };
   substituteRange(buf, 0, text.length, null, lookup, unresolved);
   return buf.s;
@@ -213,6 +215,17 @@ function substituteRange(
   return lengthChange;
 }
 
+/** Problems about a key get the component it belongs to, so callers can filter by agent. */
+function withComponents(problems: ConfigProblem[]): ConfigProblem[] {
+  for (const p of problems) {
+    if (p.component === undefined && p.key !== undefined) {
+      const c = componentPathOf(p.key);
+      if (c !== undefined) p.component = c;
+    }
+  }
+  return problems;
+}
+
 function quote(s: string): string {
   return JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
 }
@@ -236,7 +249,7 @@ export function substituteProperties(props: ParsedProperties, opts: Substitution
 
   if (flavor === 'none') {
     for (const e of props.entries) out(e, e.value);
-    return { properties: { ...props, entries, map, problems: [...props.problems] }, problems };
+    return { properties: { ...props, entries, map, problems: [...props.problems] }, problems: withComponents(problems) };
   }
   if (flavor === 'flume-1.9-env') {
     for (const e of props.entries) {
@@ -260,7 +273,7 @@ export function substituteProperties(props: ParsedProperties, opts: Substitution
         }),
       );
     }
-    return { properties: { ...props, entries, map, problems: [...props.problems] }, problems };
+    return { properties: { ...props, entries, map, problems: [...props.problems] }, problems: withComponents(problems) };
   }
 
   const sys = defaultSystemProperties();
@@ -380,7 +393,7 @@ export function substituteProperties(props: ParsedProperties, opts: Substitution
     }
     out(e, value);
   }
-  return { properties: { ...props, entries, map, problems: [...props.problems] }, problems };
+  return { properties: { ...props, entries, map, problems: [...props.problems] }, problems: withComponents(problems) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -632,5 +645,5 @@ export async function applyConfigFilters(
     map.set(n.key, n);
   }
   // `map` must point at the last entry of each key
-  return { properties: { ...props, entries, map, problems: [...props.problems] }, problems };
+  return { properties: { ...props, entries, map, problems: [...props.problems] }, problems: withComponents(problems) };
 }

@@ -132,6 +132,18 @@ export interface BuildTreeOptions {
   agents?: readonly string[];
 }
 
+/**
+ * The component path a key belongs to, for problem reports: `a1.sources.r1.port` ->
+ * `a1.sources.r1`, `a1.foo` -> `a1`, `PROD_BIND` -> undefined.
+ */
+export function componentPathOf(key: string): string | undefined {
+  const k = key.trim();
+  const m = /^([^.]+)\.(sources|channels|sinks|sinkgroups|configfilters)\.([^.]+)\./.exec(k);
+  if (m) return `${m[1]}.${m[2]}.${m[3]!.trim()}`;
+  const dot = k.indexOf('.');
+  return dot > 0 ? k.slice(0, dot) : undefined;
+}
+
 function levenshtein(a: string, b: string): number {
   const m = a.length;
   const n = b.length;
@@ -215,7 +227,7 @@ export function buildTree(props: ParsedProperties, opts: BuildTreeOptions = {}):
     const value = e.value.trim();
     const dot = key.indexOf('.');
     if (value === '') {
-      const m = /^([^.]+)\.(sources|channels|sinks|sinkgroups|configfilters)\.([^.]+)\./.exec(key);
+      const component = componentPathOf(key);
       problems.push({
         severity: 'warning',
         code: TREE_PROBLEM_CODES.EMPTY_VALUE,
@@ -223,7 +235,7 @@ export function buildTree(props: ParsedProperties, opts: BuildTreeOptions = {}):
         fix: 'give it a value or delete the line',
         file: e.file,
         line: e.line,
-        ...(m ? { component: `${m[1]}.${m[2]}.${m[3]}` } : dot > 0 ? { component: key.slice(0, dot) } : {}),
+        ...(component ? { component } : {}),
         key,
         value: e.value,
       });

@@ -111,6 +111,11 @@ describe('substitution details', () => {
     expect(problems[1]!.fix).toContain('-Dbind.host=value');
   });
 
+  it('problems carry the component of their key (so they can be filtered by agent)', () => {
+    const { problems } = substituteProperties(props('a1.sources.r1.port=${env:P}\na2.x=${Q}\n'), { env: {} });
+    expect(problems.map((q) => q.component)).toEqual(['a1.sources.r1', 'a2']);
+  });
+
   it('does not warn about config-filter references or escaped text', () => {
     const { problems } = substituteProperties(props("a=${f1['KEY']}\nb=${f1[K]}\nc=$${LIT}\n"), { env: {} });
     expect(problems).toEqual([]);
