@@ -312,7 +312,22 @@ export async function readPropertiesFile(
       ],
     };
   }
-  if (opts?.encoding === 'latin1') return parseProperties(buf.toString('latin1'), path);
+  if (opts?.encoding === 'latin1') {
+    const parsed = parseProperties(buf.toString('latin1'), path);
+    if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+      parsed.problems.push({
+        severity: 'warning',
+        code: PROPERTIES_PROBLEM_CODES.BYTE_ORDER_MARK,
+        message:
+          'the file starts with a UTF-8 byte-order mark; read as ISO-8859-1 (as Flume 1.11 does) it becomes "\u00ef\u00bb\u00bf" at the start of the first key, so Flume does not recognise that key',
+        fix: 'save the file without a BOM',
+        file: path,
+        line: 1,
+        key: parsed.entries[0]?.key,
+      });
+    }
+    return parsed;
+  }
   // Buffer#toString keeps a BOM, like Java's InputStreamReader(UTF_8).
   if (isUtf8(buf)) return parseProperties(buf.toString('utf8'), path);
   const parsed = parseProperties(decodeUtf8LikeJava(buf), path);

@@ -16,10 +16,14 @@ const files = readdirSync(dir)
   .filter((f) => f.endsWith('.properties'))
   .sort();
 
-interface JavaResult {
-  file: string;
+interface JavaProps {
   error: string | null;
   props: [string, string][];
+}
+interface JavaResult extends JavaProps {
+  file: string;
+  /** Properties.load(InputStream): ISO-8859-1, as Flume 1.11 reads its file. */
+  latin1: JavaProps;
 }
 
 const java = new Map<string, JavaResult>();
@@ -49,9 +53,10 @@ for (let i = 0; i < FUZZ_COUNT; i++) {
 
 afterAll(() => rmSync(fuzzDir, { recursive: true, force: true }));
 
-async function compare(path: string, expected: JavaResult | undefined): Promise<void> {
-  expect(expected, `Java printed nothing for ${path}`).toBeDefined();
-  const parsed = await readPropertiesFile(path);
+async function compare(path: string, result: JavaResult | undefined, encoding: 'utf8' | 'latin1' = 'utf8'): Promise<void> {
+  expect(result, `Java printed nothing for ${path}`).toBeDefined();
+  const expected: JavaProps | undefined = encoding === 'utf8' ? result : result!.latin1;
+  const parsed = await readPropertiesFile(path, { encoding });
   const malformed = parsed.problems.filter((p) => p.code === 'MALFORMED_UNICODE_ESCAPE');
   if (expected!.error === null) {
     const ours = [...parsed.map.entries()].map(([k, e]) => [k, e.value] as [string, string]);
@@ -92,5 +97,10 @@ describe('properties parser vs java.util.Properties', () => {
 
   it(`matches on ${FUZZ_COUNT} seeded random files`, async () => {
     for (const f of fuzzFiles) await compare(f, java.get(f));
+  });
+
+  it('matches Properties.load(InputStream) (ISO-8859-1, Flume 1.11) with encoding latin1', async () => {
+    for (const f of files) await compare(join(dir, f), java.get(f), 'latin1');
+    for (const f of fuzzFiles.slice(0, 200)) await compare(f, java.get(f), 'latin1');
   });
 });

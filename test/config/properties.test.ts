@@ -56,6 +56,14 @@ describe('problems', () => {
     expect(p.problems).toEqual([expect.objectContaining({ severity: 'warning', code: 'BYTE_ORDER_MARK', line: 1 })]);
   });
 
+  it('BOM read as latin1 (Flume 1.11) is reported too', async () => {
+    const f = join(tmp, 'bom.conf');
+    writeFileSync(f, '\ufeffa.sources = r1\n', 'utf8');
+    const p = await readPropertiesFile(f, { encoding: 'latin1' });
+    expect([...p.map.keys()]).toEqual(['\u00ef\u00bb\u00bfa.sources']);
+    expect(p.problems.map((q) => q.code)).toEqual(['BYTE_ORDER_MARK']);
+  });
+
   it('unreadable file is a problem, not a throw', async () => {
     const p = await readPropertiesFile(join(tmp, 'missing.conf'));
     expect(p.entries).toEqual([]);
