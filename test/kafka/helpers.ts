@@ -89,9 +89,9 @@ export async function readTopic(brokers: string[], topic: string, expected: numb
  * reply in flight. Returns the replies in order (`OK` or `FAILED: ...`); reply i belongs to line i.
  * Stops early (returning fewer replies) when the server closes the connection.
  */
-export function netcatSend(port: number, lines: readonly string[], window = 5000, timeoutMs = 600_000): Promise<string[]> {
+export function netcatSend(port: number, lines: readonly string[], window = 5000, timeoutMs = 600_000, host = '127.0.0.1'): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
+    const s = net.connect(port, host);
     const replies: string[] = [];
     let rest = '';
     let sent = 0;
