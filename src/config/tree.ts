@@ -107,6 +107,7 @@ export const TREE_PROBLEM_CODES = {
   SINK_IN_TWO_GROUPS: 'SINK_IN_TWO_GROUPS',
   SINKGROUP_EMPTY: 'SINKGROUP_EMPTY',
   NO_SUCH_AGENT: 'NO_SUCH_AGENT',
+  AGENT_NAME_TYPO: 'AGENT_NAME_TYPO',
 } as const;
 
 /** Errors after which Flume runs nothing of the agent (it logs and idles). */
@@ -308,7 +309,37 @@ export function buildTree(props: ParsedProperties, opts: BuildTreeOptions = {}):
     agent.other.push(loc);
   }
 
+  // An "agent" with no lists whose name is close to a real agent is most likely a typo in the
+  // agent prefix (`agnet.sources.r1.port`): report its keys against the real agent.
+  const hasLists = (x: RawAgent): boolean => !!(x.lists.sources || x.lists.channels || x.lists.sinks || x.lists.sinkgroups);
+  const realAgents = [...agents.values()].filter((x) => hasLists(x) && !x.type).map((x) => x.name);
   for (const agent of agents.values()) {
+    if (!agent.type && !hasLists(agent)) {
+      const near = closest(agent.name, realAgents);
+      if (near !== undefined) {
+        const keys: Located[] = [...Object.values(agent.lists), ...agent.other];
+        for (const c of comps.get(agent.name)!.values()) keys.push(...c.props.values());
+        for (const f of filterProps.get(agent.name)!.values()) keys.push(...f.props.values());
+        keys.sort((x, y) => x.line - y.line);
+        if (!opts.agents || opts.agents.includes(near)) {
+          for (const l of keys) {
+            problems.push({
+              severity: 'warning',
+              code: TREE_PROBLEM_CODES.AGENT_NAME_TYPO,
+              message: `${l.key} belongs to an agent named '${agent.name}', not '${near}'; Flume does not apply it to ${near}`,
+              fix: `did you mean ${near}${l.key.slice(agent.name.length)}?`,
+              file: l.file,
+              line: l.line,
+              component: near,
+              key: l.key,
+              value: l.value,
+            });
+          }
+        }
+        fillWithoutChecks(agent, comps.get(agent.name)!, filterProps.get(agent.name)!);
+        continue;
+      }
+    }
     if (agent.type) {
       // tsagent agent (e.g. analyzer): not a Flume agent; keep all its keys, check nothing.
       for (const c of comps.get(agent.name)!.values()) for (const l of c.props.values()) agent.other.push(l);

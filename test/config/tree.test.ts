@@ -95,6 +95,7 @@ const CASES: [fixture: string, expected: P[]][] = [
     ],
   ],
   ['tsagent-typed.conf', []],
+  ['agent-typo.conf', [['AGENT_NAME_TYPO', 'warning', 6, 'agent']]],
 ];
 
 describe('buildTree structural problems (fixtures in test/fixtures/flume)', () => {
@@ -189,6 +190,13 @@ describe('buildTree model', () => {
     expect(tree.problems).toEqual([]);
     expect([...tree.agents.keys()]).toEqual(['agent', 'agent2']);
     expect(tree.agents.get('agent2')!.sources.get('r1')!.props.get('channels')!.value).toBe('c2');
+  });
+
+  it('a typo in the agent prefix is reported against the real agent, not as a broken agent', async () => {
+    const tree = await load('agent-typo.conf');
+    expect(tree.problems[0]!.fix).toBe('did you mean agent.sources.r1.port?');
+    expect([...tree.agents.keys()]).toEqual(['agent', 'agnet']);
+    expect(buildTree(await readPropertiesFile(join(dir, 'agent-typo.conf')), { agents: ['agent'] }).problems).toHaveLength(1);
   });
 
   it('tsagent-typed agents are not checked as Flume agents', async () => {
