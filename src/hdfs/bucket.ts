@@ -93,24 +93,29 @@ export async function writeDurable(fs: TargetFs, f: OpenFile, buf: Buffer, stats
     } catch (e) {
       stats.failed();
       lastErr = e;
-      // Did it land anyway (answer lost), or not at all (safe to resend)?
+      if (e instanceof WebHdfsError && !e.maybeApplied) {
+        // Nothing was written: safe to send again (after a short pause).
+        if (attempt + 1 < tries) await sleep(leaseBusy(e) ? 1000 : 200 * (attempt + 1));
+        continue;
+      }
+      // The request may have been (partly) applied, or may even still be running on the
+      // DataNode: never resend into this file. Accept only a length that shows the whole batch.
+      const wasNew = !f.exists;
+      f.exists = true; // (maybe) created: the repair must look at it
       let st;
       try {
         st = await fs.status(f.inUsePath);
       } catch {
-        throw e; // the NameNode is not answering: give up this batch
+        throw e;
       }
-      const have = st?.length ?? -1;
-      if (have === f.length + buf.length && (f.exists || st !== null)) {
-        if (!f.exists) stats.created();
+      if (st !== null && st.length === f.length + buf.length) {
+        if (wasNew) stats.created();
         f.exists = true;
-        f.length = have;
-        f.fmt.length = have;
+        f.length = st.length;
+        f.fmt.length = st.length;
         return;
       }
-      if (!(have === f.length || (!f.exists && st === null))) throw e; // partial: repair needed
-      if (st !== null && !f.exists) f.exists = true; // CREATE made an empty file
-      await sleep(leaseBusy(e) ? 1000 : 200 * (attempt + 1));
+      throw e;
     }
   }
   throw lastErr instanceof Error ? lastErr : new Error(String(lastErr));
@@ -130,42 +135,71 @@ export interface FinalizeJob {
   nextAt: number;
   /** Only rename (no content check). */
   cleanClose: boolean;
+  /** Dirty files: the lease was recovered / the file is known to be closed. */
+  closed?: boolean;
 }
 
 export type FinalizeResult = 'done' | 'again';
 
 export async function finalizeFile(fs: TargetFs, job: FinalizeJob, format: FileFormat | undefined, log: (lvl: 'info' | 'warn' | 'error', m: string) => void): Promise<FinalizeResult> {
-  const st = await fs.status(job.inUsePath);
+  let st = await fs.status(job.inUsePath);
   if (st === null) {
     // Already finalised (answer of an earlier RENAME lost) or never created.
     return 'done';
   }
-  let target = job.target;
-  if (target === undefined) {
-    if (!format) return 'done';
-    const data = await fs.read(job.inUsePath);
-    target = format.validPrefix(data);
-    if (target !== data.length) log('warn', `Leftover ${job.inUsePath}: ${data.length - target} bytes after the last complete record are removed`);
-    job.target = target;
-  }
-  if (!job.cleanClose && st.length !== target) {
-    if (st.length < target) {
-      log('error', `${job.inUsePath} has ${st.length} bytes, expected ${target}; finalising it as it is`);
-    } else if (target === 0) {
+  if (!job.cleanClose) {
+    if (job.target === 0) {
+      // Nothing committed: delete (works even while an interrupted write still holds the lease).
       await fs.delete(job.inUsePath);
       log('info', `Deleted ${job.inUsePath} (no committed data)`);
       return 'done';
-    } else {
-      const done = await fs.truncate(job.inUsePath, target);
+    }
+    if (!job.closed) {
+      // An interrupted write can leave the file under construction, and then the NameNode's
+      // length is not final. TRUNCATE to the current length is a no-op on a closed file and
+      // makes the NameNode recover the lease (AlreadyBeingCreated / RecoveryInProgress until done).
+      try {
+        if (!(await fs.truncate(job.inUsePath, st.length))) return 'again';
+      } catch (e) {
+        if (leaseBusy(e)) return 'again';
+        throw e;
+      }
+      job.closed = true;
+      st = await fs.status(job.inUsePath);
+      if (st === null) return 'done';
+    }
+    let target = job.target;
+    if (target === undefined) {
+      if (!format) return 'done';
+      const data = await fs.read(job.inUsePath);
+      target = format.validPrefix(data);
+      if (target !== data.length) log('warn', `Leftover ${job.inUsePath}: ${data.length - target} bytes after the last complete record are removed`);
+      job.target = target;
+    }
+    if (st.length < target) {
+      log('error', `${job.inUsePath} has ${st.length} bytes, expected ${target}; finalising it as it is`);
+    } else if (st.length > target) {
+      if (target === 0) {
+        await fs.delete(job.inUsePath);
+        log('info', `Deleted ${job.inUsePath} (no complete record)`);
+        return 'done';
+      }
       log('info', `Truncating ${job.inUsePath} from ${st.length} to ${target} bytes (uncommitted or torn data)`);
+      let done: boolean;
+      try {
+        done = await fs.truncate(job.inUsePath, target);
+      } catch (e) {
+        if (leaseBusy(e)) return 'again';
+        throw e;
+      }
       if (!done) return 'again';
       const st2 = await fs.status(job.inUsePath);
       if (st2?.length !== target) return 'again';
     }
-  }
-  if (st.length === 0 && target === 0) {
-    await fs.delete(job.inUsePath);
-    return 'done';
+    if (st.length === 0) {
+      await fs.delete(job.inUsePath);
+      return 'done';
+    }
   }
   if (job.inUsePath === job.finalPath) return 'done';
   log('info', `Renaming ${job.inUsePath} to ${job.finalPath}`);

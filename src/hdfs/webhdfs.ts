@@ -38,6 +38,13 @@ export interface TargetFs {
 }
 
 export class WebHdfsError extends Error {
+  /**
+   * Whether a write may have taken effect (fully or partly): true once the data request reached
+   * a DataNode and did not get a clean success, e.g. a timeout, a reset connection, or an error
+   * answer after the DataNode started writing. false when nothing was written for sure (the
+   * NameNode step failed, or the DataNode refused the connection).
+   */
+  maybeApplied = false;
   constructor(readonly status: number, readonly exception: string, message: string) {
     super(message);
     this.name = 'WebHdfsError';
@@ -113,8 +120,23 @@ export class WebHdfsClient implements TargetFs {
     await r1.arrayBuffer();
     const loc = r1.headers.get('location');
     if (!loc) throw new WebHdfsError(307, 'NoLocation', `${op} ${p}: redirect without Location`);
-    const r2 = await this.upload(method, loc, data);
-    if (r2.status !== ok) WebHdfsClient.failText(r2.status, r2.body.toString('utf8'), `${op} ${p}`);
+    let r2: { status: number; body: Buffer };
+    try {
+      r2 = await this.upload(method, loc, data);
+    } catch (e) {
+      if (e instanceof WebHdfsError && e.exception !== 'ECONNREFUSED') e.maybeApplied = true;
+      throw e;
+    }
+    if (r2.status !== ok) {
+      try {
+        WebHdfsClient.failText(r2.status, r2.body.toString('utf8'), `${op} ${p}`);
+      } catch (e) {
+        // Refusals before any byte is written (the file does not exist, lease held, permission,
+        // safe mode) are clean; anything else may have written part of the data.
+        if (e instanceof WebHdfsError) e.maybeApplied = !/FileNotFound|AlreadyBeingCreated|RecoveryInProgress|AccessControl|SafeMode|FileAlreadyExists|LeaseExpired|Standby/.test(e.exception + ' ' + e.message);
+        throw e;
+      }
+    }
   }
 
   /**
@@ -142,7 +164,8 @@ export class WebHdfsClient implements TargetFs {
       }, this.opts.timeoutMs);
       function fail(e: Error): void {
         clearTimeout(timer);
-        reject(e instanceof WebHdfsError ? e : new WebHdfsError(0, 'ConnectionError', `${method} ${redactUrl(url)} failed: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+        const code = (e as NodeJS.ErrnoException).code;
+        reject(e instanceof WebHdfsError ? e : new WebHdfsError(0, code === 'ECONNREFUSED' ? 'ECONNREFUSED' : 'ConnectionError', `${method} ${redactUrl(url)} failed: ${code ?? e.message}`));
       }
       req.on('error', fail);
       req.end(data);

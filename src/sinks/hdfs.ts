@@ -12,7 +12,7 @@
  * failure never leaves a duplicate or a torn record behind (unless the process dies in between,
  * then it is at-least-once like Flume). On start the sink finalises its own `.tmp` leftovers.
  */
-import type { Channel, Sink } from '../core/contracts.js';
+import type { Channel, Sink, Transaction } from '../core/contracts.js';
 import type { ComponentContext } from '../core/context.js';
 import { SINK_COUNTERS, type CounterGroup } from '../core/counters.js';
 import { EventDeliveryException } from '../core/errors.js';
@@ -25,6 +25,9 @@ import { EscapeError, EscapeTemplate, isKnownZone, staticEscapeProblems, type Ro
 import { createFormat, type FileFormat, type FileType, type SerializerName, type WriteFormat } from '../hdfs/formats.js';
 import { LocalFs, WebHdfsClient, type TargetFs } from '../hdfs/webhdfs.js';
 import { takeBatch } from './batch.js';
+
+/** Cap of one grouped write (body bytes). */
+const GROUP_BYTES_MAX = 64 * 1024 * 1024;
 
 const KNOWN_CODECS = ['gzip', 'bzip2', 'lzo', 'lzop', 'snappy', 'deflate', 'default', 'zstandard', 'lz4'];
 
@@ -59,6 +62,10 @@ const properties = {
   'hdfs.closeTries': { type: 'integer', default: 0, description: 'Close/rename attempts before giving up; 0 = retry forever.' },
   'hdfs.retryInterval': { type: 'integer', default: 180, description: 'Seconds between close/rename retries.' },
   'hdfs.useRawLocalFileSystem': { type: 'boolean', default: false, description: 'Skip the checksum layer for file: paths.', ignored: 'local files are written directly' },
+  'hdfs.batchesPerWrite': {
+    type: 'integer', default: 10, min: 1,
+    description: 'tsagent only: with a backlog in the channel, up to this many transactions (each <= batchSize) are written with one request per file and committed together once durable; 1 = strictly one transaction per write as Flume.',
+  },
   serializer: { type: 'string', default: 'TEXT', description: 'DataStream/CompressedStream serializer: text or header_and_text.' },
   'serializer.appendNewline': { type: 'boolean', default: true, description: 'Write a newline after each event.' },
 } as const;
@@ -318,62 +325,38 @@ export class HdfsSink implements Sink {
     if (this.jobs.length > 0) await this.runJobs();
     const p = this.ctx.props;
     const batchSize = p['hdfs.batchSize'];
+    const groupMax = p['hdfs.batchesPerWrite'];
     const c = this.counters.values;
-    const tx = this.channel!.createTransaction();
-    tx.begin();
-    /** Files that got events in this batch, in first-touch order. */
+    const ch = this.channel!;
+    const txs: Transaction[] = [];
+    /** Files that got events in this round, in first-touch order. */
     const touched: OpenFile[] = [];
-    /** Files to finalise once the batch is committed (rolled, evicted). */
+    /** Files to finalise once the round is committed (rolled, evicted). */
     const closeAfter: OpenFile[] = [];
     const touchedWriters = new Set<BucketWriter>();
-    let events: Event[] = [];
+    let n = 0;
     try {
-      events = takeBatch(tx, batchSize);
-      const n = events.length;
-      if (n === 0) c.BatchEmptyCount++;
-      else if (n < batchSize) c.BatchUnderflowCount++;
-      else c.BatchCompleteCount++;
-      c.EventDrainAttemptCount += n;
-      const rollCount = p['hdfs.rollCount'];
-      const rollSize = p['hdfs.rollSize'];
-      for (const e of events) {
-        let dir: string;
-        let name: string;
-        try {
-          dir = this.pathT.escape(e.headers);
-          name = this.prefixT.escape(e.headers);
-        } catch (err) {
-          if (err instanceof EscapeError) throw new EscapeFailure(err.message, e);
-          throw err;
-        }
-        const key = `${dir}/${name}`;
-        let w = this.writers.get(key);
-        if (w) {
-          this.writers.delete(key); // LRU: move to the end
-          this.writers.set(key, w);
-        } else {
-          w = new BucketWriter(key, dir, name, this.ctx.clock.now());
-          this.writers.set(key, w);
-          if (this.writers.size > p['hdfs.maxOpenFiles']) {
-            const eldest = this.writers.values().next().value!;
-            this.writers.delete(eldest.key);
-            if (eldest.file) closeAfter.push(eldest.file);
-            eldest.file = undefined;
-          }
-        }
-        touchedWriters.add(w);
-        let f = w.file;
-        if (f && ((rollCount > 0 && f.events >= rollCount) || (rollSize > 0 && f.bytes >= rollSize))) {
-          closeAfter.push(f);
-          f = undefined;
-        }
-        if (!f) f = w.open(this.names, this.ctx.clock.now());
-        if (f.pending.length === 0) touched.push(f);
-        f.pending.push(e);
-        f.events++;
-        f.bytes += e.body.length;
+      // Flume: one transaction of up to batchSize events. tsagent: while the channel has a
+      // backlog, up to hdfs.batchesPerWrite transactions share one write request per file and
+      // commit together once it is durable (group commit; see docs/hdfs.md).
+      let groupBytes = 0;
+      for (let k = 0; k < groupMax; k++) {
+        if (k > 0 && (ch.size() === 0 || groupBytes >= GROUP_BYTES_MAX)) break;
+        const tx = ch.createTransaction();
+        tx.begin();
+        txs.push(tx);
+        const events = takeBatch(tx, batchSize);
+        const m = events.length;
+        if (m === 0) c.BatchEmptyCount++;
+        else if (m < batchSize) c.BatchUnderflowCount++;
+        else c.BatchCompleteCount++;
+        c.EventDrainAttemptCount += m;
+        n += m;
+        for (const e of events) groupBytes += e.body.length;
+        this.route(events, touched, closeAfter, touchedWriters);
+        if (m < batchSize) break;
       }
-      // One request per file with this batch's events; files written concurrently.
+      // One request per file; files written concurrently.
       const stats = { created: () => { c.ConnectionCreatedCount++; }, failed: () => { c.ConnectionFailedCount++; } };
       const wrote = this.ctx.clock.now();
       const results = await Promise.allSettled(touched.map(async (f) => {
@@ -383,7 +366,7 @@ export class HdfsSink implements Sink {
       }));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw new IoFailure(failed.reason);
-      tx.commit();
+      for (const tx of txs) tx.commit();
       for (const f of touched) {
         f.committedLength = f.length;
         f.pending = [];
@@ -393,9 +376,10 @@ export class HdfsSink implements Sink {
       if (closeAfter.length > 0) await this.runJobs();
       return n === 0 ? BACKOFF : READY;
     } catch (err) {
-      tx.rollback();
+      // Newest first, so the events return to the head of the channel in their order.
+      for (let i = txs.length - 1; i >= 0; i--) txs[i]!.rollback();
       c.EventWriteFail++;
-      // Every writer this batch touched is discarded (as Flume does after an IO error); its
+      // Every writer this round touched is discarded (as Flume does after an IO error); its
       // files are truncated back to their committed length and finalised in the background.
       const dirty = new Set<OpenFile>([...touched, ...closeAfter]);
       for (const w of touchedWriters) {
@@ -415,7 +399,51 @@ export class HdfsSink implements Sink {
       this.ctx.logger.warn(`HDFS IO error: ${(cause as Error)?.message ?? String(cause)}`);
       return BACKOFF;
     } finally {
-      tx.close();
+      for (const tx of txs) tx.close();
+    }
+  }
+
+  /** Assigns events to bucket writers and files, applying Flume's roll checks before each event. */
+  private route(events: readonly Event[], touched: OpenFile[], closeAfter: OpenFile[], touchedWriters: Set<BucketWriter>): void {
+    const p = this.ctx.props;
+    const rollCount = p['hdfs.rollCount'];
+    const rollSize = p['hdfs.rollSize'];
+    for (const e of events) {
+      let dir: string;
+      let name: string;
+      try {
+        dir = this.pathT.escape(e.headers);
+        name = this.prefixT.escape(e.headers);
+      } catch (err) {
+        if (err instanceof EscapeError) throw new EscapeFailure(err.message, e);
+        throw err;
+      }
+      const key = `${dir}/${name}`;
+      let w = this.writers.get(key);
+      if (w) {
+        this.writers.delete(key); // LRU: move to the end
+        this.writers.set(key, w);
+      } else {
+        w = new BucketWriter(key, dir, name, this.ctx.clock.now());
+        this.writers.set(key, w);
+        if (this.writers.size > p['hdfs.maxOpenFiles']) {
+          const eldest = this.writers.values().next().value!;
+          this.writers.delete(eldest.key);
+          if (eldest.file) closeAfter.push(eldest.file);
+          eldest.file = undefined;
+        }
+      }
+      touchedWriters.add(w);
+      let f = w.file;
+      if (f && ((rollCount > 0 && f.events >= rollCount) || (rollSize > 0 && f.bytes >= rollSize))) {
+        closeAfter.push(f);
+        f = undefined;
+      }
+      if (!f) f = w.open(this.names, this.ctx.clock.now());
+      if (f.pending.length === 0) touched.push(f);
+      f.pending.push(e);
+      f.events++;
+      f.bytes += e.body.length;
     }
   }
 

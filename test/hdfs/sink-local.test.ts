@@ -143,7 +143,7 @@ describe('hdfs sink on file:/// (naming, rolling, escapes)', () => {
   });
 
   it('counters follow Flume', async () => {
-    const s = await setup({ 'hdfs.batchSize': '4', 'hdfs.rollCount': '0', 'hdfs.rollSize': '0' });
+    const s = await setup({ 'hdfs.batchSize': '4', 'hdfs.rollCount': '0', 'hdfs.rollSize': '0', 'hdfs.batchesPerWrite': '1' });
     fill(s.ch, lines(6));
     await s.sink.process();
     await s.sink.process();
@@ -153,6 +153,17 @@ describe('hdfs sink on file:/// (naming, rolling, escapes)', () => {
       .toEqual([1, 1, 1, 6, 6, 1]);
     await s.sink.stop();
     expect(v.ConnectionClosedCount).toBe(1);
+  });
+
+  it('group commit: with a backlog, several transactions share one write and commit together', async () => {
+    const s = await setup({ 'hdfs.batchSize': '4', 'hdfs.rollCount': '0', 'hdfs.rollSize': '0', 'hdfs.batchesPerWrite': '2' });
+    fill(s.ch, lines(10));
+    expect(await s.sink.process()).toBe('READY');
+    expect(s.ch.size()).toBe(2);
+    const v = s.sink.counters.values;
+    expect([v.BatchCompleteCount, v.EventDrainSuccessCount, v.ConnectionCreatedCount]).toEqual([2, 8, 1]);
+    await s.sink.process();
+    expect(readFileSync(path.join(day(s.dir), `FlumeData.${T0 + 1}.tmp`), 'utf8')).toBe(lines(10).map((e) => `${e.body.toString()}\n`).join(''));
   });
 
   it('finalises its own leftover .tmp at start, cutting a torn last record', async () => {

@@ -161,7 +161,14 @@ describe('hdfs sink on real HDFS', () => {
     const names = await ls(day);
     expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
     const all: string[] = [];
-    for (const n of names) all.push(...(await client.read(`${day}/${n}`)).toString().split('\n').filter((l) => l !== ''));
+    const perFile: string[] = [];
+    for (const n of names) {
+      const ls2 = (await client.read(`${day}/${n}`)).toString().split('\n').filter((l) => l !== '');
+      perFile.push(`${n}: ${ls2.length} lines ${ls2[0]} .. ${ls2[ls2.length - 1]}`);
+      all.push(...ls2);
+    }
+    // Kept for diagnosis: the sink's log and the file layout.
+    writeFileSync(path.join(env.repoRoot, 'test-results', 'hdfs-outage.log'), [...perFile, ...logger.lines].join('\n') + '\n');
     expect(all.length).toBe(N);
     expect(new Set(all).size).toBe(N);
     for (const l of all) expect(l).toMatch(/^line \d+$/);
