@@ -173,3 +173,39 @@ describe('Kafka source (real broker)', () => {
     expect(() => buildComponent(kafkaSource, 'r1', { 'kafka.bootstrap.servers': brokers })).toThrow('At least one Kafka topic must be specified.');
   });
 });
+
+describe('Kafka source rebalance (real broker)', () => {
+  it('a second member joining while the first is blocked on a full channel loses nothing and commits nothing beyond the channel', async () => {
+    const topic = uniqueTopic('it-src-rebal');
+    const group = `g-${randomUUID()}`;
+    await createTopic(env.kafkaBrokers, topic, 3);
+    const N = 30_000;
+    await produce(topic, Array.from({ length: N }, (_, i) => ({ value: `r-${i}` })));
+    const props = {
+      'kafka.bootstrap.servers': brokers, 'kafka.topics': topic, 'kafka.consumer.group.id': group,
+      batchSize: '500', batchDurationMillis: '500', 'kafka.consumer.auto.offset.reset': 'earliest',
+    };
+    const chA = memoryChannel(2000, 500);
+    const a: RunningSource<KafkaSource> = await runSource(kafkaSource, 'a', props, chA);
+    cleanups.push(a.stop);
+    expect(await waitUntil(() => chA.size() === 2000, 30_000)).toBe(true);
+    // A is now blocked: channel full, its fetch loop held in onBatch (heartbeating)
+    const chB = memoryChannel(100000, 1000);
+    const b: RunningSource<KafkaSource> = await runSource(kafkaSource, 'b', props, chB);
+    cleanups.push(b.stop);
+    expect(await waitUntil(() => chB.size() > 0, 60_000)).toBe(true);
+    // committed offsets never exceed what is in the channels
+    expect(await committed(group, topic)).toBeLessThanOrEqual(chA.size() + chB.size());
+    const got: string[] = [];
+    const done = await waitUntil(() => {
+      for (const e of drainChannel(chA)) got.push(e.body.toString());
+      for (const e of drainChannel(chB)) got.push(e.body.toString());
+      return new Set(got).size >= N;
+    }, 120_000, 50);
+    const distinct = new Set(got).size;
+    console.log(`[kafka-source] rebalance: ${distinct} distinct of ${N}, ${got.length - distinct} duplicates; A rebalances ${a.source.rebalances}, B ${b.source.rebalances}`);
+    expect(done).toBe(true);
+    expect(a.source.rebalances).toBeGreaterThanOrEqual(2);
+    expect(got.length - distinct).toBeLessThanOrEqual(2000 + 3 * 500);
+  });
+});
