@@ -28,6 +28,7 @@ export const ANALYZER_PROPERTIES: readonly PropertyDecl[] = [
   { name: 'source.kafka.clientId', type: 'string', default: 'tsagent-analyzer', description: 'Kafka client id.' },
   { name: 'source.file.path', type: 'path', description: 'Log file to read (source.type = file); a name ending in .gz is gunzipped; "-" reads stdin.' },
   { name: 'source.maxRecordsPerBatch', type: 'int', default: '0', description: 'End a micro-batch after this many records (0 = no limit). With trigger = available it sets the batch size.' },
+  { name: 'workers', type: 'int', default: '1', description: 'Worker threads for a file or stdin read as one batch (trigger = available, no maxRecordsPerBatch, no checkpoint); the counts are merged.' },
   { name: 'time', type: 'enum(processing|event)', default: 'processing', description: 'processing: every row of a batch gets the batch time (Spark current_timestamp()); event: the line\'s own [dd/MMM/yyyy:HH:mm:ss Z] timestamp.' },
   { name: 'timeZone', type: 'string', default: 'local', description: 'Session time zone used to print window bounds: local (TZ of the process), UTC, +02:00, or an IANA name.' },
   { name: 'window.duration', type: 'duration', default: '60s', description: 'Window length (60s, 1 minute, 5m, ...).' },
@@ -93,6 +94,7 @@ export interface AnalyzerConfig {
   maxWindows: number;
   checkpointDir: string | null;
   sinks: SinkConfig[];
+  workers: number;
 }
 
 export type PropMap = Map<string, { value: string; line: number }>;
@@ -284,6 +286,7 @@ export function parseAnalyzerConfig(agentName: string, file: string, props: Prop
     maxWindows: int('state.maxWindows', 0),
     checkpointDir: props.get('checkpoint.dir')?.value.trim() || null,
     sinks,
+    workers: int('workers', 1, 1),
   };
   if (problems.length > 0) {
     const n = problems.length;

@@ -165,6 +165,11 @@ export class AnalyzerEngine {
     for (const s of this.states) s.last = null;
   }
 
+  /** Sets the watermark in force (a worker gets its parent's). */
+  setWatermark(w: number | null): void {
+    this.watermark = w;
+  }
+
   /** Moves the time of the open batch (processing time) while it has no record yet. */
   retime(batchTimeMs: number): void {
     if (this.inBatch && this.batchRecords === 0) this.batchTime = batchTimeMs;
@@ -353,6 +358,46 @@ export class AnalyzerEngine {
           w.cells.set(keyOf(st.spec.groupBy, dims), { dims, count, batch: -1 });
         }
         st.windows.set(start, w);
+      }
+    }
+  }
+
+  /**
+   * Adds the counts of another engine's snapshot (a worker or another instance that saw other
+   * records of the same stream) into the open batch: counts of equal (window, key) cells are summed,
+   * metrics are added and the max event time is the larger one. Used by the parallel file
+   * analysis; the same merge combines the results of instances that share a Kafka topic.
+   */
+  mergeCounts(s: EngineSnapshot): void {
+    if (!this.inBatch) throw new Error('mergeCounts needs an open batch');
+    const m = s.metrics;
+    const me = this.metrics;
+    me.lines += m.lines; me.malformed += m.malformed; me.droppedMalformed += m.droppedMalformed;
+    me.noEventTime += m.noEventTime; me.lateRows += m.lateRows; me.cappedRows += m.cappedRows;
+    this.batchRecords += m.lines;
+    if (s.maxEventTime !== null && (this.maxEventTime === null || s.maxEventTime > this.maxEventTime)) this.maxEventTime = s.maxEventTime;
+    const cap = this.opts.maxKeysPerWindow;
+    for (const st of this.states) {
+      const q = s.queries.find((x) => x.name === st.spec.name);
+      if (!q) continue;
+      for (const [start, end, cells] of q.windows) {
+        let w = st.windows.get(start);
+        if (w === undefined) {
+          w = { start, end, cells: new Map(), batch: this.batchId, capped: false };
+          st.windows.set(start, w);
+        }
+        w.batch = this.batchId;
+        for (const [dims, count] of cells) {
+          const key = keyOf(st.spec.groupBy, dims);
+          const c = w.cells.get(key);
+          if (c !== undefined) {
+            c.count += count;
+            c.batch = this.batchId;
+          } else if (cap > 0 && w.cells.size >= cap) {
+            st.cappedRows += count;
+            me.cappedRows += count;
+          } else w.cells.set(key, { dims, count, batch: this.batchId });
+        }
       }
     }
   }

@@ -14,7 +14,8 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from '
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseAnalyzerConfig, type AnalyzerConfig, type PropMap } from './config.js';
-import { AnalyzerEngine, type BatchResult, type EngineSnapshot } from './engine.js';
+import { AnalyzerEngine, type BatchResult, type EngineOptions, type EngineSnapshot } from './engine.js';
+import { analyzeParallel } from './parallel.js';
 import { readLines } from './input-file.js';
 import { KafkaInput } from './input-kafka.js';
 import { ConsoleSink, JsonlSink, KafkaSink, ResultsSink, type AnalyzerSink } from './sinks.js';
@@ -84,11 +85,12 @@ export async function startAnalyzer(opts: StartAnalyzerOptions): Promise<Analyze
   const log = opts.logger ?? quietLogger;
   const now = opts.now ?? Date.now;
   const fmt = new TimestampFormatter(cfg.timeZone);
-  const engine = new AnalyzerEngine({
+  const engineOpts: EngineOptions = {
     time: cfg.time, windowMs: cfg.windowMs, slideMs: cfg.slideMs, startMs: cfg.startMs, watermarkMs: cfg.watermarkMs,
     outputMode: cfg.outputMode, queries: cfg.queries, dropMalformed: cfg.dropMalformed,
     maxKeysPerWindow: cfg.maxKeysPerWindow, maxWindows: cfg.maxWindows,
-  }, (m) => log.warn(m));
+  };
+  const engine = new AnalyzerEngine(engineOpts, (m) => log.warn(m));
 
   const sinks: AnalyzerSink[] = [];
   let results: ResultsSink | null = null;
@@ -161,7 +163,8 @@ export async function startAnalyzer(opts: StartAnalyzerOptions): Promise<Analyze
   let engineRecords = 0;
 
   // Batch 0 starts now.
-  engine.beginBatch(batchTime());
+  const batch0Time = batchTime();
+  engine.beginBatch(batch0Time);
   const max = cfg.source.maxRecordsPerBatch;
   const onRecord = (line: string | null): void => {
     engine.processLine(line);
@@ -212,7 +215,12 @@ export async function startAnalyzer(opts: StartAnalyzerOptions): Promise<Analyze
     arm();
     const path = cfg.source.filePath ?? '-';
     const abort = new AbortController();
+    const parallel = cfg.workers > 1 && trigger === null && max === 0 && !ckptFile;
     const run = async (): Promise<void> => {
+      if (parallel) {
+        await analyzeParallel(engine, engineOpts, batch0Time, path, cfg.workers, { signal: abort.signal, ...(opts.stdin ? { stdin: opts.stdin } : {}) });
+        return;
+      }
       await readLines(path, {
         line: (s) => {
           fileLines++;

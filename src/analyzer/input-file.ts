@@ -41,27 +41,21 @@ async function* gunzipIfNeeded(src: Readable): AsyncGenerator<Buffer> {
 }
 
 /**
- * Reads `path` ('-' = stdin) and calls sink.line for each line after the first `skipLines`.
- * Returns the number of lines read (including skipped ones).
+ * Splits decoded text into lines on \n, \r\n and \r, across chunk boundaries (a \r at the end
+ * of one chunk and a \n at the start of the next are one line end).
  */
-export async function readLines(path: string, sink: LineSink, opts: { skipLines?: number; signal?: AbortSignal; stdin?: Readable } = {}): Promise<number> {
-  const src: Readable = path === '-' ? (opts.stdin ?? process.stdin) : createReadStream(path, { highWaterMark: 1 << 20 });
-  const decoder = new StringDecoder('utf8');
-  let skip = opts.skipLines ?? 0;
-  let n = 0;
-  let carry = '';
-  let pendingCR = false;
-  const emit = (s: string): void => {
-    n++;
-    if (skip > 0) skip--;
-    else sink.line(s);
-  };
-  const onText = (text: string): void => {
+export class LineSplitter {
+  private carry = '';
+  private pendingCR = false;
+  constructor(private readonly emit: (line: string) => void) {}
+
+  push(text: string): void {
+    const emit = this.emit;
     let i = 0;
     const len = text.length;
-    if (pendingCR) {
-      pendingCR = false;
-      if (len > 0 && text.charCodeAt(0) === 10) i = 1; // \r\n split across chunks
+    if (this.pendingCR) {
+      this.pendingCR = false;
+      if (len > 0 && text.charCodeAt(0) === 10) i = 1;
     }
     let start = i;
     let cr = text.indexOf('\r', i); // recomputed only when passed: no rescans per line
@@ -75,36 +69,63 @@ export async function readLines(path: string, sink: LineSink, opts: { skipLines?
         if (cr + 1 < len) next = text.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
         else {
           next = len;
-          pendingCR = true;
+          this.pendingCR = true;
         }
       } else if (nl !== -1) {
         end = nl;
         next = nl + 1;
       } else break;
-      if (carry !== '') {
-        emit(carry + text.slice(start, end));
-        carry = '';
+      if (this.carry !== '') {
+        emit(this.carry + text.slice(start, end));
+        this.carry = '';
       } else emit(text.slice(start, end));
       i = start = next;
       if (i >= len) break;
     }
-    if (start < len) carry += text.slice(start);
-  };
+    if (start < len) this.carry += text.slice(start);
+  }
+
+  /** Emits the last line when the input did not end with a line end. */
+  end(): void {
+    if (this.carry !== '') {
+      const c = this.carry;
+      this.carry = '';
+      this.emit(c);
+    }
+  }
+}
+
+/** Streams the raw bytes of `path` ('-' = stdin), gunzipped when they start with the gzip magic. */
+export async function* readChunks(path: string, stdin?: Readable): AsyncGenerator<Buffer> {
+  const src: Readable = path === '-' ? (stdin ?? process.stdin) : createReadStream(path, { highWaterMark: 1 << 20 });
   try {
-    for await (const chunk of gunzipIfNeeded(src)) {
-      if (opts.signal?.aborted) break;
-      onText(decoder.write(chunk));
-      await sink.chunkDone();
-    }
-    const tail = decoder.end();
-    if (tail) onText(tail);
-    if (carry !== '') {
-      emit(carry);
-      carry = '';
-    }
-    await sink.chunkDone();
+    yield* gunzipIfNeeded(src);
   } finally {
     if (path !== '-') src.destroy();
   }
+}
+
+/**
+ * Reads `path` ('-' = stdin) and calls sink.line for each line after the first `skipLines`.
+ * Returns the number of lines read (including skipped ones).
+ */
+export async function readLines(path: string, sink: LineSink, opts: { skipLines?: number; signal?: AbortSignal; stdin?: Readable } = {}): Promise<number> {
+  const decoder = new StringDecoder('utf8');
+  let skip = opts.skipLines ?? 0;
+  let n = 0;
+  const splitter = new LineSplitter((s) => {
+    n++;
+    if (skip > 0) skip--;
+    else sink.line(s);
+  });
+  for await (const chunk of readChunks(path, opts.stdin)) {
+    if (opts.signal?.aborted) break;
+    splitter.push(decoder.write(chunk));
+    await sink.chunkDone();
+  }
+  const tail = decoder.end();
+  if (tail) splitter.push(tail);
+  splitter.end();
+  await sink.chunkDone();
   return n;
 }

@@ -51,8 +51,9 @@ export class KafkaInput {
         const pos = (this.positions[batch.topic] ??= {});
         for (const m of batch.messages) {
           if (!isRunning() || isStale() || this.stopped) break;
-          sink.record(m.value === null ? null : decoder.decode(m.value));
+          // Position first: the sink may end a batch (and checkpoint) inside record().
           pos[String(batch.partition)] = (BigInt(m.offset) + 1n).toString();
+          sink.record(m.value === null ? null : decoder.decode(m.value));
           resolveOffset(m.offset);
         }
         await sink.batchDone();

@@ -20,6 +20,7 @@ interface AnalyzerArgs {
   trigger: string;
   set?: string[];
   stats?: boolean;
+  workers: number;
 }
 
 export const analyzerCommand: CommandModule<object, AnalyzerArgs> = {
@@ -43,6 +44,7 @@ export const analyzerCommand: CommandModule<object, AnalyzerArgs> = {
       .option('batch-lines', { type: 'number', default: 0, describe: 'end a micro-batch every N lines (0: the whole input is one batch)' })
       .option('trigger', { type: 'string', default: 'available', describe: 'available (as fast as possible) or an interval such as 60s (for stdin streams)' })
       .option('set', { type: 'string', array: true, describe: 'any analyzer property, e.g. --set queries.ip_traffic.filter="status = 404"' })
+      .option('workers', { type: 'number', default: 1, describe: 'worker threads (whole input as one batch only)' })
       .option('stats', { type: 'boolean', describe: 'print lines, malformed lines, lines/s and peak RSS to stderr at the end' })
       .example('tsagent analyzer -i access_log_Jul95.gz --event-time --tz UTC', 'per-minute counts of a log file')
       .example('tail -F access.log | tsagent analyzer -i - --trigger 60s', 'the seed job over a live log') as unknown as Argv<AnalyzerArgs>,
@@ -61,6 +63,7 @@ export const analyzerCommand: CommandModule<object, AnalyzerArgs> = {
       'sinks.console.numRows': argv['num-rows'],
       'sinks.console.truncate': argv.truncate === true,
       'sinks.console.format': argv.format,
+      workers: argv.workers,
     };
     if (argv.input !== '-') p['source.file.path'] = argv.input;
     if (argv.slide) p['window.slide'] = argv.slide;

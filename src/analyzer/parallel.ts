@@ -1,0 +1,90 @@
+/**
+ * Parallel analysis of one batch from a file or stdin: the main thread reads (and gunzips) the
+ * input, cuts it into chunks of whole lines and deals them to worker threads; each worker
+ * aggregates its chunks with its own engine; at the end their counts are summed into the
+ * caller's open batch (AnalyzerEngine.mergeCounts). Counting is commutative, so the result equals
+ * a single-threaded run (the key cap is applied per worker and again at the merge).
+ * Used when `workers > 1`, the trigger is `available`, the whole input is one batch and no
+ * checkpoint is configured.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Readable } from 'node:stream';
+import type { AnalyzerEngine, EngineOptions, EngineSnapshot } from './engine.js';
+import { readChunks } from './input-file.js';
+import type { QueryData, WorkerIn } from './worker.js';
+
+const CHUNK = 1 << 20;
+const IN_FLIGHT = 3;
+
+interface W {
+  worker: Worker;
+  inFlight: number;
+  wake: (() => void) | null;
+  snapshot: Promise<EngineSnapshot>;
+}
+
+export async function analyzeParallel(
+  engine: AnalyzerEngine, opts: EngineOptions, batchTime: number, path: string, workers: number,
+  o: { stdin?: Readable; signal?: AbortSignal } = {},
+): Promise<void> {
+  const { queries, ...rest } = opts;
+  const qd: QueryData[] = queries.map((q) => ({ name: q.name, groupBy: q.groupBy, filterText: q.filterText, orderBy: q.orderBy, countColumn: q.countColumn }));
+  const url = new URL('./worker.js', import.meta.url);
+  const ws: W[] = [];
+  for (let i = 0; i < workers; i++) {
+    const worker = new Worker(url);
+    const w: W = { worker, inFlight: 0, wake: null, snapshot: Promise.resolve(null as unknown as EngineSnapshot) };
+    w.snapshot = new Promise<EngineSnapshot>((resolve, reject) => {
+      worker.on('message', (m: { type: 'ack' } | { type: 'snapshot'; snap: EngineSnapshot }) => {
+        if (m.type === 'ack') {
+          w.inFlight--;
+          const wake = w.wake;
+          w.wake = null;
+          wake?.();
+        } else resolve(m.snap);
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => { if (code !== 0) reject(new Error(`analyzer worker exited with code ${code}`)); });
+    });
+    const init: WorkerIn = { type: 'init', opts: rest, queries: qd, batchTime, watermark: engine.currentWatermark };
+    worker.postMessage(init);
+    ws.push(w);
+  }
+  let next = 0;
+  const send = async (bytes: Buffer): Promise<void> => {
+    // Round robin, waiting when the chosen worker has too many chunks queued.
+    const w = ws[next]!;
+    next = (next + 1) % ws.length;
+    while (w.inFlight >= IN_FLIGHT) await new Promise<void>((r) => { w.wake = r; });
+    const ab = new ArrayBuffer(bytes.length);
+    new Uint8Array(ab).set(bytes);
+    w.inFlight++;
+    const msg: WorkerIn = { type: 'chunk', buf: ab };
+    w.worker.postMessage(msg, [ab]);
+  };
+  try {
+    let pending: Buffer[] = [];
+    let pendingLen = 0;
+    for await (const c of readChunks(path, o.stdin)) {
+      if (o.signal?.aborted) break;
+      pending.push(c);
+      pendingLen += c.length;
+      if (pendingLen < CHUNK) continue;
+      const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLen);
+      const cut = all.lastIndexOf(10) + 1;
+      if (cut === 0) {
+        pending = [all];
+        continue;
+      }
+      await send(all.subarray(0, cut));
+      const restBuf = all.subarray(cut);
+      pending = restBuf.length > 0 ? [Buffer.from(restBuf)] : [];
+      pendingLen = restBuf.length;
+    }
+    if (pendingLen > 0) await send(Buffer.concat(pending, pendingLen));
+    for (const w of ws) w.worker.postMessage({ type: 'end' } satisfies WorkerIn);
+    for (const w of ws) engine.mergeCounts(await w.snapshot);
+  } finally {
+    await Promise.all(ws.map((w) => w.worker.terminate()));
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Worker thread of the parallel file analysis (parallel.ts): aggregates the chunks of lines it
+ * is sent with its own engine and returns the engine's counts when told the input ended.
+ * Messages in: init (engine options as data), chunk (ArrayBuffer of whole lines), end.
+ * Messages out: ack (after each chunk, for flow control), snapshot.
+ */
+import { parentPort } from 'node:worker_threads';
+import { AnalyzerEngine, type EngineOptions } from './engine.js';
+import { LineSplitter } from './input-file.js';
+import { parseFilter, type QuerySpec } from './query.js';
+
+export type QueryData = Omit<QuerySpec, 'filter' | 'filterFields'>;
+export type WorkerIn =
+  | { type: 'init'; opts: Omit<EngineOptions, 'queries'>; queries: QueryData[]; batchTime: number; watermark: number | null }
+  | { type: 'chunk'; buf: ArrayBuffer }
+  | { type: 'end' };
+
+const port = parentPort;
+if (port) {
+  let engine: AnalyzerEngine | null = null;
+  let splitter: LineSplitter | null = null;
+  const decoder = new TextDecoder('utf-8');
+  port.on('message', (m: WorkerIn) => {
+    if (m.type === 'init') {
+      const queries: QuerySpec[] = m.queries.map((q) => {
+        const f = parseFilter(q.filterText);
+        return { ...q, filter: f.fn, filterFields: f.fields };
+      });
+      engine = new AnalyzerEngine({ ...m.opts, queries });
+      engine.setWatermark(m.watermark);
+      engine.beginBatch(m.batchTime);
+      const e = engine;
+      splitter = new LineSplitter((l) => e.processLine(l));
+    } else if (m.type === 'chunk') {
+      splitter!.push(decoder.decode(new Uint8Array(m.buf), { stream: true }));
+      port.postMessage({ type: 'ack' });
+    } else {
+      const tail = decoder.decode();
+      if (tail) splitter!.push(tail);
+      splitter!.end();
+      port.postMessage({ type: 'snapshot', snap: engine!.snapshot() });
+    }
+  });
+}
