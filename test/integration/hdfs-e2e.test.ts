@@ -1,0 +1,90 @@
+/**
+ * Acceptance of issue 5 with the real CLI (`bin/tsagent.js`, built by `npm run build`): the seed's
+ * agent-2 file, conf/flume-agent2.conf, runs UNMODIFIED (Kafka apache_logs, group flume_consumer
+ * → memory → hdfs:///user/bigdata/apache_logs/%y-%m-%d through HADOOP_CONF_DIR). Lines carry a
+ * run id (apache_logs is shared with other tests); the group is positioned at the end of the
+ * topic first, so only fresh records are read.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { escapeString } from '../../src/hdfs/escapes.js';
+import { WebHdfsClient } from '../../src/hdfs/webhdfs.js';
+import { startAgent, stopAgent, type AgentProcess } from '../kafka/agent-process.js';
+import { kafkaClient, makeLines, waitUntil, withAdmin } from '../kafka/helpers.js';
+import { stackEnv } from './stack-env.js';
+
+const env = stackEnv();
+const TOPIC = 'apache_logs';
+const GROUP = 'flume_consumer';
+const DIR = '/user/bigdata/apache_logs';
+const client = new WebHdfsClient(env.webhdfsUrl, { user: env.hdfsUser, timeoutMs: 30000 });
+const agents: AgentProcess[] = [];
+afterEach(async () => { for (const a of agents.splice(0)) await stopAgent(a, 'SIGKILL'); });
+
+async function groupToEnd(): Promise<void> {
+  await withAdmin(env.kafkaBrokers, async (a) => {
+    const offs = await a.fetchTopicOffsets(TOPIC);
+    await a.setOffsets({ groupId: GROUP, topic: TOPIC, partitions: offs.map((o) => ({ partition: o.partition, offset: o.high })) });
+  });
+}
+
+/** Every file of the day buckets that could hold the run (today and yesterday, agent's zone). */
+async function files(): Promise<Array<{ path: string; name: string; text: string }>> {
+  const now = Date.now();
+  const out: Array<{ path: string; name: string; text: string }> = [];
+  for (const d of new Set([escapeString('%y-%m-%d', { timestamp: String(now) }), escapeString('%y-%m-%d', { timestamp: String(now - 86_400_000) })])) {
+    for (const e of await client.list(`${DIR}/${d}`)) {
+      if (e.status.type !== 'FILE') continue;
+      const p = `${DIR}/${d}/${e.name}`;
+      out.push({ path: p, name: e.name, text: (await client.read(p).catch(() => Buffer.alloc(0))).toString('latin1') });
+    }
+  }
+  return out;
+}
+
+describe('seed agent-2 file end to end (Kafka → tsagent → HDFS)', () => {
+  it('lines land in /user/bigdata/apache_logs/<yy-mm-dd>/apache_logs.<n>.log, byte-exact, .tmp while open, renamed at stop', async () => {
+    await groupToEnd();
+    const run = randomUUID().slice(0, 8);
+    const tag = `/hdfs-e2e-${run}/`;
+    const N = 20_000;
+    const lines = makeLines(N, `hdfs-e2e-${run}`);
+    const producer = kafkaClient(env.kafkaBrokers).producer();
+    await producer.connect();
+    for (let i = 0; i < N; i += 1000) {
+      await producer.send({ topic: TOPIC, messages: lines.slice(i, i + 1000).map((l) => ({ value: l })) });
+    }
+    await producer.disconnect();
+    const logDir = mkdtempSync(path.join(tmpdir(), 'tsagent-hdfs-e2e-'));
+    process.env.HADOOP_CONF_DIR = env.hadoopConfDir;
+    process.env.HADOOP_USER_NAME = env.hdfsUser;
+    const t0 = Date.now();
+    const a2 = startAgent(env.repoRoot, path.join(env.repoRoot, 'conf', 'flume-agent2.conf'), 'agent2', path.join(logDir, 'agent2.log'));
+    agents.push(a2);
+    const ours = (fs: Array<{ text: string }>): number => fs.reduce((n, f) => n + f.text.split(tag).length - 1, 0);
+    let got: Array<{ path: string; name: string; text: string }> = [];
+    const done = await waitUntil(async () => ours(got = await files()) >= N, 240_000, 1000);
+    const secs = (Date.now() - t0) / 1000;
+    expect(done, `only ${ours(got)} of ${N} lines in HDFS\n${a2.log().slice(-3000)}`).toBe(true);
+    console.log(`[hdfs-e2e] ${N} lines from Kafka in HDFS ${secs.toFixed(1)} s after the agent started`);
+    // While the agent runs (rollInterval 300 s) the file is open: in-use name.
+    const open = got.filter((f) => f.text.includes(tag));
+    for (const f of open) expect(f.name).toMatch(/^apache_logs\.\d{13}\.log\.tmp$/);
+    await stopAgent(a2, 'SIGTERM');
+    expect(a2.log()).not.toMatch(/HDFS IO error|ERROR/);
+    got = await files();
+    const mine = got.filter((f) => f.text.includes(tag));
+    expect(mine.length).toBeGreaterThan(0);
+    for (const f of mine) {
+      expect(f.name).toMatch(/^apache_logs\.\d{13}\.log$/);
+      expect(f.text.endsWith('\n')).toBe(true);
+    }
+    const seen = new Map<string, number>();
+    for (const f of mine) for (const l of f.text.split('\n')) if (l.includes(tag)) seen.set(l, (seen.get(l) ?? 0) + 1);
+    expect(seen.size).toBe(N);
+    for (const l of lines) expect(seen.get(l)).toBe(1);
+  });
+});
