@@ -272,6 +272,8 @@ log4j.logger.BlockStateChange=WARN
 log4j.logger.org.apache.hadoop.hdfs.server.datanode.DataNode.clienttrace=WARN
 log4j.logger.org.apache.hadoop.hdfs.server.namenode.FSNamesystem.audit=WARN
 log4j.logger.org.apache.hadoop.metrics2=WARN
+# one line per HTTP request (WebHDFS, JMX polling) is too much for benchmark runs
+log4j.logger.http.requests=WARN
 EOF
   cat >"$CONF_HADOOP/log4j-cli.properties" <<'EOF'
 # command-line tools (stack.sh hdfs ...): warnings only, to stderr
