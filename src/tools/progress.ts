@@ -7,8 +7,14 @@ import { clock, humanBytes, thousands } from './units.js';
 
 /** Share done (0..1) when it can be known: against --limit, else against the input's size. */
 export function fractionDone(p: ReplayProgress): number | undefined {
-  if (p.limit !== undefined && p.limit > 0) return Math.min(1, (p.ackMode ? p.acked + p.rejected : p.sent) / p.limit);
-  if (p.totalBytes !== undefined && p.totalBytes > 0) return Math.min(1, p.bytesRead / p.totalBytes);
+  const done = p.ackMode ? p.acked + p.rejected : p.sent;
+  if (p.limit !== undefined && p.limit > 0) return Math.min(1, done / p.limit);
+  if (p.totalBytes !== undefined && p.totalBytes > 0 && p.bytesRead > 0 && p.linesRead > 0) {
+    // Lines in the whole input, estimated from the lines in the bytes read so far (the input is
+    // read ahead of sending, so bytes alone would run ahead of the replay).
+    const totalLines = (p.linesRead * p.totalBytes) / p.bytesRead;
+    return Math.min(1, done / totalLines);
+  }
   return undefined;
 }
 
@@ -25,15 +31,16 @@ export class RateMeter {
   }
 }
 
-export function progressText(p: ReplayProgress, rate: number, width: number): string {
+/** One progress line; with `bar`, a [###...] bar sized to `width` columns. */
+export function progressText(p: ReplayProgress, rate: number, width: number, bar: boolean): string {
   const f = fractionDone(p);
   const done = p.ackMode ? p.acked : p.sent;
   const parts: string[] = [];
-  let bar = '';
+  let head = '';
   if (f !== undefined) {
     const barWidth = Math.max(10, Math.min(30, width - 90));
     const fill = Math.round(f * barWidth);
-    bar = `[${'#'.repeat(fill)}${'.'.repeat(barWidth - fill)}] ${(f * 100).toFixed(1).padStart(5)}% `;
+    head = `${bar ? `[${'#'.repeat(fill)}${'.'.repeat(barWidth - fill)}] ` : ''}${(f * 100).toFixed(1).padStart(bar ? 5 : 0)}% `;
   }
   parts.push(`${thousands(done)} lines ${p.ackMode ? 'acked' : 'sent'}`);
   parts.push(`${thousands(rate)} lines/s`);
@@ -45,7 +52,7 @@ export function progressText(p: ReplayProgress, rate: number, width: number): st
   if (p.failed > 0) parts.push(`${thousands(p.failed)} FAILED`);
   if (p.rejected > 0) parts.push(`${thousands(p.rejected)} rejected`);
   if (p.reconnects > 0) parts.push(`${p.reconnects} reconnects`);
-  return bar + parts.join(', ');
+  return head + parts.join(', ');
 }
 
 export function summaryText(s: ReplaySummary): string {
@@ -94,11 +101,11 @@ export class ProgressRenderer {
     const rate = this.meter.rate(p);
     if (this.tty) {
       const width = this.out.columns !== undefined && this.out.columns > 0 ? this.out.columns : 100;
-      this.out.write(`\r${progressText(p, rate, width).slice(0, Math.max(20, width - 1))}\x1b[K`);
+      this.out.write(`\r${progressText(p, rate, width, true).slice(0, Math.max(20, width - 1))}\x1b[K`);
       this.drawn = true;
     } else if (p.elapsedMs - this.lastPlain >= this.plainEveryMs) {
       this.lastPlain = p.elapsedMs;
-      this.out.write(`tsagent replay: ${progressText(p, rate, 0).replace(/^\[[#.]*\] */, '')}\n`);
+      this.out.write(`tsagent replay: ${progressText(p, rate, 0, false)}\n`);
     }
   }
 

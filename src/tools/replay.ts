@@ -60,7 +60,7 @@ export interface ReplayOptions {
   retryForMs?: number;
   /** Give up when lines await a reply and none comes for this long. Default 30 s. */
   ackTimeoutMs?: number;
-  /** First backoff after a FAILED reply; doubles up to 5 s, reset by the next OK. Default 100 ms. */
+  /** Pause after FAILED replies (channel full); doubles for each further episode up to 2 s, reset by an OK. Default 100 ms. */
   failedBackoffMs?: number;
   /** On abort or input error: how long to wait for replies to lines in flight. Default 5 s. */
   drainTimeoutMs?: number;
@@ -129,7 +129,9 @@ const BATCH_LINES = 8192;
 const READ_AHEAD = 65_536;
 /** A paced replay that falls this far behind restarts its schedule instead of bursting. */
 const MAX_LAG_MS = 1000;
-const MAX_FAILED_BACKOFF_MS = 5000;
+const MAX_FAILED_BACKOFF_MS = 2000;
+/** The send window never shrinks below this many lines. */
+const MIN_WINDOW = 64;
 const MAX_RECONNECT_BACKOFF_MS = 2000;
 
 function optionError(message: string): TsagentError {
@@ -243,6 +245,9 @@ class Replayer {
   private waitingSince = 0;
   private pauseUntil = 0;
   private failedBackoff: number;
+  private failedEpisodes = 0;
+  /** Current send window (lines in flight at most): halved when the channel is full, regrown by OKs. */
+  private window: number;
   private lostAt = 0;
   private fatal: TsagentError | undefined;
 
@@ -266,6 +271,7 @@ class Replayer {
     this.ack = o.ack ?? true;
     this.maxInFlight = o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     this.failedBackoff = o.failedBackoffMs ?? 100;
+    this.window = this.maxInFlight;
   }
 
   // ---------------------------------------------------------------- control flow
@@ -481,10 +487,10 @@ class Replayer {
     const sock = this.sock;
     if (!sock || this.writeBlocked) return Infinity;
     const now = performance.now();
-    let room = this.ack ? this.maxInFlight - this.inflightCount : BATCH_LINES;
+    let room = this.ack ? this.window - this.inflightCount : BATCH_LINES;
     // Wait for a good share of the window to come back before writing again: big writes are
     // cheaper than many small ones.
-    if (this.ack && this.inflightCount > 0 && room < Math.min(BATCH_LINES, this.maxInFlight / 4)) return Infinity;
+    if (this.ack && this.inflightCount > 0 && room < Math.min(BATCH_LINES, this.window / 4)) return Infinity;
     room = Math.min(room, BATCH_LINES);
     const batch: string[] = [];
     while (batch.length < room && this.resendHead < this.resendQ.length) batch.push(this.resendQ[this.resendHead++]!);
@@ -588,7 +594,8 @@ class Replayer {
       this.protocolError(`${this.target} sent more replies than lines; is it a Flume netcat source?`);
       return;
     }
-    this.failedBackoff = this.o.failedBackoffMs ?? 100;
+    if (this.window < this.maxInFlight) this.window = Math.min(this.maxInFlight, this.window + n);
+    if (this.failedEpisodes > 0 && performance.now() >= this.pauseUntil) this.failedBackoff = this.o.failedBackoffMs ?? 100;
     this.inflightCount -= n;
     while (n > 0) {
       const b = this.inflight[0]!;
@@ -627,11 +634,20 @@ class Replayer {
     }
     this.failed++;
     this.retryQ.push(line);
-    this.pauseUntil = performance.now() + this.failedBackoff;
-    if (this.failed <= 3 || (this.failed & (this.failed - 1)) === 0) {
-      this.notice(`${this.target} replied "${message}" (${this.failed} so far); resending after ${this.failedBackoff} ms`);
+    // One FAILED reply starts an episode: pause new sends, halve the window, back off longer
+    // if the previous episode did not help. Replies to lines sent before the pause are part of
+    // the same episode.
+    const now = performance.now();
+    if (now >= this.pauseUntil) {
+      this.failedEpisodes++;
+      this.pauseUntil = now + this.failedBackoff;
+      this.window = Math.max(MIN_WINDOW, Math.floor(this.window / 2));
+      const e = this.failedEpisodes;
+      if (e <= 3 || (e & (e - 1)) === 0) {
+        this.notice(`${this.target} replied "${message}"; resending ${this.failed === 1 ? 'the line' : 'failed lines'} after ${this.failedBackoff} ms (${this.failed} FAILED replies so far)`);
+      }
+      this.failedBackoff = Math.min(this.failedBackoff * 2, MAX_FAILED_BACKOFF_MS);
     }
-    this.failedBackoff = Math.min(this.failedBackoff * 2, MAX_FAILED_BACKOFF_MS);
   }
 
   // ---------------------------------------------------------------- connection

@@ -55,9 +55,10 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('progress-interval', { type: 'number', default: 5, describe: 'seconds between progress lines when stderr is not a terminal' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress, only the summary and errors' })
       .option('json', { type: 'boolean', describe: 'print the summary as JSON' })
-      .example('tsagent replay NASA_access_log_Jul95.gz', 'as fast as the agent acknowledges')
-      .example('tsagent replay https://example.org/access.log --rate 500', '500 lines per second')
+      .example('tsagent replay access_log.gz', 'as fast as the agent acknowledges')
+      .example('tsagent replay http://host/log --rate 500', '500 lines/s')
       .example('tsagent replay access_log.gz --speedup 60', 'an hour of log per minute')
+      .example('tsagent replay access_log.gz --delay 0.1', 'like stream_logs.py')
       .example('tsagent generate -n 1000000 | tsagent replay -', 'generated data') as unknown as Argv<ReplayArgs>,
   handler: async (argv: ReplayArgs & { log_url?: string }) => {
     const input = argv.input ?? argv.log_url ?? SEED_LOG_URL;
@@ -96,7 +97,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       ackTimeoutMs: argv['ack-timeout'] * 1000,
       signal: controller.signal,
       onNotice: (m) => renderer.notice(m),
-      progressIntervalMs: renderer.tty ? 200 : 1000,
+      progressIntervalMs: renderer.tty ? 200 : Math.max(50, Math.min(1000, argv['progress-interval'] * 1000)),
     };
     if (argv.delay !== undefined) opts.delay = argv.delay;
     if (argv.rate !== undefined) opts.rate = argv.rate;
