@@ -63,7 +63,7 @@ const properties = {
   'hdfs.retryInterval': { type: 'integer', default: 180, description: 'Seconds between close/rename retries.' },
   'hdfs.useRawLocalFileSystem': { type: 'boolean', default: false, description: 'Skip the checksum layer for file: paths.', ignored: 'local files are written directly' },
   'hdfs.batchesPerWrite': {
-    type: 'integer', default: 10, min: 1,
+    type: 'integer', default: 100, min: 1,
     description: 'tsagent only: with a backlog in the channel, up to this many transactions (each <= batchSize) are written with one request per file and committed together once durable; 1 = strictly one transaction per write as Flume.',
   },
   serializer: { type: 'string', default: 'TEXT', description: 'DataStream/CompressedStream serializer: text or header_and_text.' },

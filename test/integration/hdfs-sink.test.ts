@@ -116,8 +116,11 @@ describe('hdfs sink on real HDFS', () => {
     expect(await hdfsText(f)).toBe(lines.map((l) => render(l) + '\n').join(''));
   });
 
-  it('NameNode stopped for 20 s mid-stream: no committed line lost, no duplicate, recovers by itself, no .tmp left', async () => {
-    const dir = `${BASE}/outage`;
+  it.each([
+    ['NameNode', stopNameNode, startNameNode],
+    ['DataNode', () => runStack(['stop-datanode']), () => runStack(['start-datanode'])],
+  ] as const)('%s stopped for 20 s mid-stream: no committed line lost, no duplicate, recovers by itself, no .tmp left', async (which, stop, start) => {
+    const dir = `${BASE}/outage-${which}`;
     const { sink, ch, logger } = await makeSink({
       'hdfs.path': `hdfs://${dir}/%y-%m-%d`, 'hdfs.filePrefix': 'apache_logs', 'hdfs.fileSuffix': '.log', 'hdfs.timeZone': 'UTC',
       'hdfs.rollCount': '2000', 'hdfs.rollSize': '0', 'hdfs.rollInterval': '0', 'hdfs.batchSize': '200', 'hdfs.fileType': 'DataStream',
@@ -142,9 +145,9 @@ describe('hdfs sink on real HDFS', () => {
       }
     })();
     await new Promise((r) => setTimeout(r, 1500));
-    await stopNameNode();
+    await stop();
     await new Promise((r) => setTimeout(r, 20_000));
-    await startNameNode();
+    await start();
     await producer;
     const deadline = Date.now() + 240_000;
     while ((ch.size() > 0 || sink.pendingFinalizations > 0) && Date.now() < deadline) {
@@ -168,7 +171,7 @@ describe('hdfs sink on real HDFS', () => {
       all.push(...ls2);
     }
     // Kept for diagnosis: the sink's log and the file layout.
-    writeFileSync(path.join(env.repoRoot, 'test-results', 'hdfs-outage.log'), [...perFile, ...logger.lines].join('\n') + '\n');
+    writeFileSync(path.join(env.repoRoot, 'test-results', `hdfs-outage-${which}.log`), [...perFile, ...logger.lines].join('\n') + '\n');
     expect(all.length).toBe(N);
     expect(new Set(all).size).toBe(N);
     for (const l of all) expect(l).toMatch(/^line \d+$/);
