@@ -125,7 +125,10 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     }
     printSummary(summary);
     if (summary.aborted) {
-      throw new TsagentError('REPLAY_INTERRUPTED', `replay: interrupted; ${summary.acked} of ${summary.linesRead} lines read were acknowledged (resume with --skip ${summary.acked + summary.rejected} if nothing was in flight)`);
+      // Without FAILED replies, acknowledged lines are a prefix of the input (replies come in
+      // order and resends go first), so --skip resumes exactly after them.
+      const hint = summary.ackMode && summary.failed === 0 && summary.rejected === 0 && summary.inFlight === 0 ? `; resume with --skip ${(argv.skip ?? 0) + summary.acked}` : '';
+      throw new TsagentError('REPLAY_INTERRUPTED', `replay: interrupted after ${summary.acked} acknowledged lines${hint}`);
     }
     if (summary.rejected > 0) {
       throw new TsagentError('REPLAY_REJECTED', `replay: ${summary.rejected} lines were rejected by the source as longer than its max-line-length; raise max-line-length on the netcat source`);
