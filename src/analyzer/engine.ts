@@ -132,6 +132,8 @@ export class AnalyzerEngine {
   private readonly mask: number;
   private readonly tsCache = new ClfTimestampCache();
   private readonly numOverlapping: number;
+  private readonly processing: boolean;
+  private readonly dropMalformed: boolean;
   private batchId = 0;
   private batchTime = 0;
   private batchRecords = 0;
@@ -148,6 +150,8 @@ export class AnalyzerEngine {
     if (opts.time === 'event') mask |= F_TIMESTAMP;
     this.mask = mask;
     this.numOverlapping = Math.ceil(opts.windowMs / opts.slideMs);
+    this.processing = opts.time === 'processing';
+    this.dropMalformed = opts.dropMalformed;
   }
 
   get nextBatchId(): number {
@@ -183,13 +187,13 @@ export class AnalyzerEngine {
     this.batchRecords++;
     if (isMalformed(p)) {
       this.metrics.malformed++;
-      if (this.opts.dropMalformed) {
+      if (this.dropMalformed) {
         this.metrics.droppedMalformed++;
         return;
       }
     }
     let t: number;
-    if (this.opts.time === 'processing') t = this.batchTime;
+    if (this.processing) t = this.batchTime;
     else {
       const e = this.tsCache.parse(p.timestamp);
       if (e === null) {

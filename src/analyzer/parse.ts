@@ -206,11 +206,36 @@ export function parseLine(line: string | null, out: ParsedLine, mask: number = F
   }
   if (mask & F_IP) out.ip = extractIp(line);
   if (mask & F_TIMESTAMP) out.timestamp = extractTimestamp(line);
-  if (mask & F_METHOD) out.method = extractMethod(line);
-  if (mask & F_ENDPOINT) out.endpoint = extractEndpoint(line);
+  if ((mask & (F_METHOD | F_ENDPOINT)) === (F_METHOD | F_ENDPOINT)) methodAndEndpoint(line, out);
+  else {
+    if (mask & F_METHOD) out.method = extractMethod(line);
+    if (mask & F_ENDPOINT) out.endpoint = extractEndpoint(line);
+  }
   if (mask & F_PROTOCOL) out.protocol = extractProtocol(line);
   if (mask & F_STATUS) out.status = extractStatus(line);
   if (mask & F_BYTES) out.bytes = extractBytes(line);
+}
+
+/**
+ * Method and endpoint in one scan when the first quote starts both matches (the usual case):
+ * `"(\S+)` and `"(?:\S+) (\S+)` then share the quote and the first run. Otherwise each
+ * extractor searches on its own.
+ */
+function methodAndEndpoint(s: string, out: ParsedLine): void {
+  const n = s.length;
+  const q = s.indexOf('"');
+  if (q !== -1 && q + 1 < n && !isWs(s.charCodeAt(q + 1))) {
+    const e1 = runEnd(s, q + 2, n);
+    out.method = s.slice(q + 1, e1);
+    if (e1 + 1 < n && s.charCodeAt(e1) === SPACE && !isWs(s.charCodeAt(e1 + 1))) {
+      out.endpoint = s.slice(e1 + 1, runEnd(s, e1 + 2, n));
+      return;
+    }
+    out.endpoint = extractEndpoint(s);
+    return;
+  }
+  out.method = extractMethod(s);
+  out.endpoint = extractEndpoint(s);
 }
 
 /** Fields checked by the malformed-line rule (see isMalformed). */

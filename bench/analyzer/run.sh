@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Analyzer benchmark: the six seed queries over the size of the July 1995 log (1,891,715 lines),
+# tsagent analyzer (1 and 2 worker threads; processing and event time) side by side with
+# PySpark local[2] (batch job, same regexes, input cached in memory: Spark's best case).
+#
+#   bash bench/analyzer/run.sh            # writes bench/analyzer/results.md (and .json)
+#   LINES=500000 SKIP_SPARK=1 bash bench/analyzer/run.sh
+#
+# Input: the real NASA July sample (../shared/data/nasa, 124,979 lines) repeated to LINES lines
+# (real lines, so the parse work is the real one; windows repeat, which does not favour either side).
+# Needs: dist/ built (npm run build), Java 17 + bench/anchors/pyspark.sh for the Spark side.
+# Peak RSS and wall time come from /usr/bin/time. Run it on an idle machine: other processes on
+# the 2 cores change both sides' numbers.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+LINES="${LINES:-1891715}"
+TMP="$ROOT/bench/results/tmp/analyzer"
+mkdir -p "$TMP"
+INPUT="$TMP/nasa-$LINES.log"
+NASA="$ROOT/../shared/data/nasa/NASA_access_log_Jul95.head-124979.txt.gz"
+OUT_MD="$ROOT/bench/analyzer/results.md"
+OUT_JSON="$ROOT/bench/analyzer/results.json"
+
+if [ ! -s "$INPUT" ]; then
+  zcat "$NASA" > "$TMP/one.log"
+  : > "$INPUT"
+  while [ "$(wc -l < "$INPUT")" -lt "$LINES" ]; do cat "$TMP/one.log" >> "$INPUT"; done
+  head -n "$LINES" "$INPUT" > "$INPUT.tmp" && mv "$INPUT.tmp" "$INPUT"
+fi
+[ -f dist/cli/commands/analyzer.js ] || npm run -s build >&2 || true
+
+measure() { # name, command... -> "seconds maxrss_kb" ; stdout of the command to $TMP/name.out
+  local name="$1"; shift
+  /usr/bin/time -f "%e %M" -o "$TMP/$name.time" "$@" > "$TMP/$name.out" 2> "$TMP/$name.err"
+  cat "$TMP/$name.time" | tail -1
+}
+
+declare -a ROWS
+json="{\"lines\": $LINES, \"nproc\": $(nproc), \"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"runs\": ["
+first=1
+add() { # name seconds rss_kb
+  local lps; lps=$(awk -v n="$LINES" -v s="$2" 'BEGIN { printf "%d", n / s }')
+  ROWS+=("| $1 | $2 | $lps | $(( $3 / 1024 )) |")
+  [ $first = 1 ] || json+=","
+  first=0
+  json+="{\"name\": \"$1\", \"seconds\": $2, \"linesPerSecond\": $lps, \"peakRssMiB\": $(( $3 / 1024 ))}"
+}
+
+for mode in processing event; do
+  flag=""; [ "$mode" = event ] && flag="--event-time"
+  for w in 1 2; do
+    read -r s kb < <(measure "tsagent-$mode-w$w" node bin/tsagent.js analyzer -i "$INPUT" $flag --tz UTC --workers "$w")
+    add "tsagent analyzer, $mode time, $w worker(s)" "$s" "$kb"
+  done
+done
+
+if [ -z "${SKIP_SPARK:-}" ]; then
+  PY="$(bash bench/anchors/pyspark.sh | tail -1)"
+  read -r s kb < <(measure spark "$PY" bench/analyzer/spark_job.py bench "$INPUT")
+  add "PySpark $("$PY" -c 'import pyspark; print(pyspark.__version__)') local[2], event time (wall incl. JVM start)" "$s" "$kb"
+  spark_inner=$(tail -1 "$TMP/spark.out")
+  json+="], \"sparkInner\": $spark_inner}"
+else
+  json+="]}"
+fi
+
+{
+  echo "# Analyzer benchmark"
+  echo
+  echo "Six seed queries over $LINES lines (real NASA July 1995 lines, repeated). $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Command: \`bash bench/analyzer/run.sh\`. Wall time and peak RSS from /usr/bin/time (whole process, including start-up)."
+  echo
+  echo "| run | seconds | lines/s | peak RSS MiB |"
+  echo "|---|---:|---:|---:|"
+  printf '%s\n' "${ROWS[@]}"
+  [ -n "${spark_inner:-}" ] && echo && echo "PySpark's own timing (after JVM start, parse + cache + 6 aggregations): $spark_inner"
+} > "$OUT_MD"
+echo "$json" > "$OUT_JSON"
+cat "$OUT_MD"
