@@ -191,6 +191,8 @@ export async function runAgentCommand(a: AgentArgs): Promise<number> {
         }
         process.off('SIGINT', onInt);
         process.off('SIGTERM', onTerm);
+        // Everything is stopped; do not let a lingering client socket keep the process alive.
+        setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref();
         resolve(0);
       })();
     };

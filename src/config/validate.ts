@@ -117,13 +117,22 @@ export async function validateAgent(agent: RawAgent, file: string, opts: Validat
     }
     const rp = resolveProps(r, toRaw(c), { component: where, type: c.type.value, file });
     problems.push(...rp.problems);
-    if (rp.problems.some((p) => p.severity === 'error')) return undefined;
-    return { name: c.name, spec: r as S, typeName: c.type.value, props: rp.props, raw: rp.raw, signature: signatureOf(c.type.value, rp.raw) };
+    const comp = { name: c.name, spec: r as S, typeName: c.type.value, props: rp.props, raw: rp.raw, signature: signatureOf(c.type.value, rp.raw) };
+    if (rp.problems.some((p) => p.severity === 'error')) {
+      // Keep it for the binding and batch-size checks of its neighbours (defaults in place of
+      // the bad values), but it will not run.
+      broken.add(comp);
+    }
+    return comp;
   };
+  const broken = new Set<PlannedComponent>();
+  // Every channel that could be resolved (broken ones too), for the checks of sources and sinks.
+  const checkChannels = new Map<string, PlannedComponent<ChannelSpec>>();
 
   for (const c of agent.channels.values()) {
     const p = await plain<ChannelSpec>(c, 'channel');
-    if (p) plan.channels.set(c.name, p); else dropped.add(`channel:${c.name}`);
+    if (p) checkChannels.set(c.name, p);
+    if (p && !broken.has(p)) plan.channels.set(c.name, p); else dropped.add(`channel:${c.name}`);
   }
 
   for (const c of agent.sinks.values()) {
@@ -131,9 +140,9 @@ export async function validateAgent(agent: RawAgent, file: string, opts: Validat
     const ch = c.props.get('channel');
     if (!p || !ch) { dropped.add(`sink:${c.name}`); continue; }
     const chName = ch.value.trim();
-    const chan = plan.channels.get(chName);
+    const chan = checkChannels.get(chName);
     if (!chan) { dropped.add(`sink:${c.name}`); continue; }
-    if (!batchOk(p, chan, c, ch, 'sink')) { dropped.add(`sink:${c.name}`); continue; }
+    if (!batchOk(p, chan, c, ch, 'sink') || broken.has(p) || !plan.channels.has(chName)) { dropped.add(`sink:${c.name}`); continue; }
     plan.sinks.set(c.name, { ...p, channel: chName, signature: p.signature + '|' + chName });
   }
 
@@ -141,10 +150,11 @@ export async function validateAgent(agent: RawAgent, file: string, opts: Validat
     const p = await plain<SourceSpec>(c, 'source');
     const chl = c.props.get('channels');
     if (!p || !chl) { dropped.add(`source:${c.name}`); continue; }
-    const chans = chl.value.trim().split(/\s+/).filter((n) => plan.channels.has(n));
+    const chans = chl.value.trim().split(/\s+/).filter((n) => checkChannels.has(n));
     if (chans.length === 0) { dropped.add(`source:${c.name}`); continue; }
-    let ok = true;
-    for (const n of chans) if (!batchOk(p, plan.channels.get(n)!, c, chl, 'source')) ok = false;
+    let ok = !broken.has(p);
+    for (const n of chans) if (!batchOk(p, checkChannels.get(n)!, c, chl, 'source')) ok = false;
+    if (chans.some((n) => !plan.channels.has(n))) ok = false;
     // Selector
     const selType = (c.props.get('selector.type')?.value ?? 'replicating').trim().toLowerCase();
     const split = (s: string | undefined): string[] => (s ?? '').trim().split(/\s+/).filter((x) => x !== '');
@@ -186,7 +196,7 @@ export async function validateAgent(agent: RawAgent, file: string, opts: Validat
       sub.type = t;
       sub.props.delete('type');
       const ip = await plain<InterceptorSpec>(sub, 'interceptor');
-      if (!ip) { ok = false; continue; }
+      if (!ip || broken.has(ip)) { ok = false; continue; }
       interceptors.push(ip);
     }
     if (!ok) { dropped.add(`source:${c.name}`); continue; }

@@ -5,7 +5,7 @@
  */
 import type { Channel, SinkProcessor, Sink, Source } from '../core/contracts.js';
 import { errorMessage } from '../core/errors.js';
-import { sleep, type Status } from '../core/lifecycle.js';
+import type { Status } from '../core/lifecycle.js';
 import type { Logger } from '../core/logger.js';
 
 export const SUPERVISOR_RETRY_MS = 3000;
@@ -35,7 +35,6 @@ export interface RunnerOptions {
 export class PollingRunner {
   private running = false;
   private loop: Promise<void> = Promise.resolve();
-  private abort = new AbortController();
   /** Resolves the current wait early (used at shutdown to drain promptly). */
   private kick: (() => void) | undefined;
 
@@ -44,7 +43,6 @@ export class PollingRunner {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.abort = new AbortController();
     this.loop = this.run();
   }
 
@@ -75,9 +73,9 @@ export class PollingRunner {
     return new Promise<void>((resolve) => {
       let done = false;
       const fin = (): void => { if (!done) { done = true; this.kick = undefined; resolve(); } };
-      this.kick = fin;
-      if (forWork) void this.opts.waitForWork(ms).then(fin);
-      void sleep(ms, this.abort.signal).then(fin);
+      const timer = setTimeout(fin, ms);
+      this.kick = (): void => { clearTimeout(timer); fin(); };
+      if (forWork) void this.opts.waitForWork(ms).then(this.kick);
     });
   }
 
@@ -86,7 +84,6 @@ export class PollingRunner {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.abort.abort();
     this.kick?.();
     await this.loop;
   }

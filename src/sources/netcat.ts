@@ -244,8 +244,13 @@ class Connection {
     this.socket.pause();
     this.pending = [];
     await this.idleAfterAll();
-    this.socket.end();
-    this.socket.destroySoon();
+    // Flush the replies of the last batch, then close even if the client is still sending.
+    await new Promise<void>((resolve) => {
+      if (this.socket.destroyed) return resolve();
+      this.socket.end(() => resolve());
+      setTimeout(resolve, 500).unref();
+    });
+    this.socket.destroy();
   }
 }
 
@@ -301,8 +306,10 @@ export class NetcatSource implements Source {
   async stop(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    if (s) await new Promise<void>((r) => s.close(() => r()));
+    // server.close() only calls back once every connection is gone: close them concurrently.
+    const closed = s ? new Promise<void>((r) => s.close(() => r())) : Promise.resolve();
     await Promise.all([...this.connections].map((c) => c.shutdown()));
+    await closed;
     this.counters.stop();
   }
 }
