@@ -57,7 +57,7 @@ export async function runValidateCommand(a: ValidateArgs): Promise<number> {
   const valid = !hasErrors(loaded.problems, a.name) && pluginProblems.length === 0;
   if (a.json) {
     const properties: Record<string, string> = {};
-    for (const [k, e] of loaded.properties.map) properties[k] = e.value;
+    for (const [k, e] of loaded.properties.map) properties[k] = e.raw ?? e.value;
     process.stdout.write(JSON.stringify({
       valid, files, agent: a.name ?? null, agents: loaded.agents, agentType: loaded.agentType ?? null,
       properties, problems: loaded.problems, pluginProblems,

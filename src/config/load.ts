@@ -3,7 +3,7 @@
  * does, build Flume's agent tree, pick the agent, validate it against the registry.
  */
 import path from 'node:path';
-import { mergeProperties, readPropertiesFile, type ParsedProperties } from './properties.js';
+import { duplicateKeyProblems, mergeProperties, readPropertiesFile, type ParsedProperties } from './properties.js';
 import type { ConfigProblem } from './problems.js';
 import { applyConfigFilters, defaultSystemProperties, substituteProperties } from './substitute.js';
 import { buildTree, selectAgent, type RawAgent } from './tree.js';
@@ -34,6 +34,7 @@ export async function loadConfig(o: LoadOptions): Promise<Loaded> {
   const merged = parsed.length === 1 ? parsed[0]! : mergeProperties(parsed);
   const problems: ConfigProblem[] = [...merged.problems];
   if (problems.some((p) => p.code === 'CONFIG_FILE_UNREADABLE')) return { properties: merged, agents: [], problems };
+  for (const p of parsed) problems.push(...duplicateKeyProblems(p));
   const sys = defaultSystemProperties();
   for (const [k, v] of o.system ?? []) sys.set(k, v);
   const envFallback = (sys.get('propertiesImplementation') ?? '').endsWith('EnvVarResolverProperties');
@@ -68,7 +69,8 @@ export async function loadConfig(o: LoadOptions): Promise<Loaded> {
 
 /** Errors where Flume drops the component and runs on (everything except unreadable files). */
 function isDroppable(p: ConfigProblem): boolean {
-  return p.code !== 'CONFIG_FILE_UNREADABLE' && p.code !== 'NO_SUCH_AGENT';
+  // A malformed \uXXXX makes Java abort the whole load: Flume starts nothing, so never downgrade.
+  return p.code !== 'CONFIG_FILE_UNREADABLE' && p.code !== 'NO_SUCH_AGENT' && p.code !== 'MALFORMED_UNICODE_ESCAPE';
 }
 
 export function hasErrors(problems: readonly ConfigProblem[], agentName?: string): boolean {
