@@ -11,6 +11,14 @@ import fileRollSink from './sinks/file-roll.js';
 import kafkaSink from './sinks/kafka.js';
 import hdfsSink from './sinks/hdfs.js';
 import kafkaSource from './sources/kafka.js';
+import hostInterceptor from './interceptors/host.js';
+import regexExtractorInterceptor from './interceptors/regex-extractor.js';
+import regexFilterInterceptor from './interceptors/regex-filter.js';
+import removeHeaderInterceptor from './interceptors/remove-header.js';
+import searchReplaceInterceptor from './interceptors/search-replace.js';
+import staticInterceptor from './interceptors/static.js';
+import timestampInterceptor from './interceptors/timestamp.js';
+import uuidInterceptor from './interceptors/uuid.js';
 
 export const BUILTINS: readonly ComponentSpec[] = [
   memoryChannel as unknown as ComponentSpec,
@@ -21,6 +29,14 @@ export const BUILTINS: readonly ComponentSpec[] = [
   kafkaSink as unknown as ComponentSpec,
   hdfsSink as unknown as ComponentSpec,
   kafkaSource as unknown as ComponentSpec,
+  hostInterceptor as unknown as ComponentSpec,
+  regexExtractorInterceptor as unknown as ComponentSpec,
+  regexFilterInterceptor as unknown as ComponentSpec,
+  removeHeaderInterceptor as unknown as ComponentSpec,
+  searchReplaceInterceptor as unknown as ComponentSpec,
+  staticInterceptor as unknown as ComponentSpec,
+  timestampInterceptor as unknown as ComponentSpec,
+  uuidInterceptor as unknown as ComponentSpec,
 ];
 
 export function builtinRegistry(): Registry {
