@@ -261,8 +261,8 @@ export class AnalyzerEngine {
     }
     const g = st.spec.groupBy;
     const dims: DimValue[] = new Array<DimValue>(g.length);
-    for (let i = 0; i < g.length; i++) dims[i] = p[g[i]!];
-    w.cells.set(key, { dims, count: 1, batch: this.batchId });
+    for (let i = 0; i < g.length; i++) dims[i] = detach(p[g[i]!]);
+    w.cells.set(g.length === 1 ? dims[0] : detach(key as DimValue), { dims, count: 1, batch: this.batchId });
   }
 
   endBatch(): BatchResult {
@@ -412,6 +412,16 @@ export class AnalyzerEngine {
     for (const st of this.states) for (const w of st.windows.values()) n += w.cells.size;
     return n;
   }
+}
+
+/**
+ * A copy of a field value that does not keep the input chunk alive: V8 makes substrings of 13+
+ * characters views into their parent string (here a whole 1 MiB input chunk), so a key kept in
+ * the state would pin its chunk. Concatenating and slicing forces a flat copy of just the key.
+ */
+function detach<T extends DimValue>(v: T): T {
+  if (typeof v !== 'string' || v.length < 13) return v;
+  return (v + ' ').slice(0, -1) as T;
 }
 
 const GETTERS: Record<FieldName, (p: ParsedLine) => DimValue> = {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseAnalyzerConfig, type AnalyzerConfig, type PropMap } from './config.js';
 import { AnalyzerEngine, type BatchResult, type EngineOptions, type EngineSnapshot } from './engine.js';
-import { analyzeParallel } from './parallel.js';
+import { analyzeParallel, parallelAvailable } from './parallel.js';
 import { readLines } from './input-file.js';
 import { KafkaInput } from './input-kafka.js';
 import { ConsoleSink, JsonlSink, KafkaSink, ResultsSink, type AnalyzerSink } from './sinks.js';
@@ -215,7 +215,12 @@ export async function startAnalyzer(opts: StartAnalyzerOptions): Promise<Analyze
     arm();
     const path = cfg.source.filePath ?? '-';
     const abort = new AbortController();
-    const parallel = cfg.workers > 1 && trigger === null && max === 0 && !ckptFile;
+    let parallel = cfg.workers > 1 && trigger === null && max === 0 && !ckptFile;
+    if (cfg.workers > 1 && !parallel) log.warn(`analyzer ${cfg.agentName}: workers = ${cfg.workers} applies only to trigger = available without maxRecordsPerBatch and checkpoint.dir; using 1`);
+    if (parallel && !parallelAvailable()) {
+      log.warn(`analyzer ${cfg.agentName}: worker threads need the compiled build (dist/analyzer/worker.js); using 1`);
+      parallel = false;
+    }
     const run = async (): Promise<void> => {
       if (parallel) {
         await analyzeParallel(engine, engineOpts, batch0Time, path, cfg.workers, { signal: abort.signal, ...(opts.stdin ? { stdin: opts.stdin } : {}) });

@@ -19,7 +19,6 @@ const port = parentPort;
 if (port) {
   let engine: AnalyzerEngine | null = null;
   let splitter: LineSplitter | null = null;
-  const decoder = new TextDecoder('utf-8');
   port.on('message', (m: WorkerIn) => {
     if (m.type === 'init') {
       const queries: QuerySpec[] = m.queries.map((q) => {
@@ -32,11 +31,10 @@ if (port) {
       const e = engine;
       splitter = new LineSplitter((l) => e.processLine(l));
     } else if (m.type === 'chunk') {
-      splitter!.push(decoder.decode(new Uint8Array(m.buf), { stream: true }));
+      // Chunks hold whole lines (cut after a LF), so each one decodes on its own.
+      splitter!.push(Buffer.from(m.buf).toString('utf8'));
       port.postMessage({ type: 'ack' });
     } else {
-      const tail = decoder.decode();
-      if (tail) splitter!.push(tail);
       splitter!.end();
       port.postMessage({ type: 'snapshot', snap: engine!.snapshot() });
     }
