@@ -4,6 +4,7 @@
 import type { ComponentSpec } from './core/spec.js';
 import { Registry } from './engine/registry.js';
 import memoryChannel from './channels/memory.js';
+import fileChannel from './channels/file.js';
 import netcatSource from './sources/netcat.js';
 import loggerSink from './sinks/logger.js';
 import nullSink from './sinks/null.js';
@@ -22,6 +23,7 @@ import uuidInterceptor from './interceptors/uuid.js';
 
 export const BUILTINS: readonly ComponentSpec[] = [
   memoryChannel as unknown as ComponentSpec,
+  fileChannel as unknown as ComponentSpec,
   netcatSource as unknown as ComponentSpec,
   loggerSink as unknown as ComponentSpec,
   nullSink as unknown as ComponentSpec,
