@@ -113,7 +113,7 @@ describe('Apache Flume 1.11.0 anchor (stack/flume.sh) against the local stack', 
     });
     agent.stdout?.setEncoding('utf8').on('data', (d: string) => (log += d));
     agent.stderr?.setEncoding('utf8').on('data', (d: string) => (log += d));
-    await until('the Flume netcat source to listen', 120_000, async () =>
+    await until('the Flume netcat source to listen (first run: jar download)', 300_000, async () =>
       log.includes('Created serverSocket') ? true : undefined,
     );
   });

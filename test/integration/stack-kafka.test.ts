@@ -7,7 +7,7 @@
  * run id and starts its (fresh) consumer group at the end offsets taken before producing.
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackEnv } from './stack-env.js';
 
@@ -47,7 +47,7 @@ describe('local stack: Kafka', () => {
       partitions: start.map((p) => ({ partition: p.partition, offset: p.offset })),
     });
 
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     for (let b = 0; b < TOTAL; b += BATCH) {
       const messages = Array.from({ length: BATCH }, (_, i) => {
