@@ -211,8 +211,11 @@ export async function startAnalyzer(opts: StartAnalyzerOptions): Promise<Analyze
   };
 
   if (isFile) {
-    // Processing time with a trigger: batch 0 is now; the next batches are ticks.
-    arm();
+    if (trigger !== null) {
+      // As for Kafka: batch 0 runs at start (empty), then every batch ends at an aligned tick.
+      closeBatch(true);
+      arm();
+    }
     const path = cfg.source.filePath ?? '-';
     const abort = new AbortController();
     let parallel = cfg.workers > 1 && trigger === null && max === 0 && !ckptFile;
