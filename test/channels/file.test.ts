@@ -191,7 +191,7 @@ describe('file channel', () => {
     // Flip a byte inside the COMMIT record of the last transaction: CRC rejects it.
     const seg2 = path.join(dir, 'data', segmentFiles(dir).at(-1)!);
     const b = fs.readFileSync(seg2);
-    b[b.length - 3] ^= 0xff;
+    b[b.length - 3] = b[b.length - 3]! ^ 0xff;
     fs.writeFileSync(seg2, b);
     ch = channel(dir);
     putCommit(ch, ['ok3']);
