@@ -127,7 +127,6 @@ export class KafkaSource implements Source {
   private async startConsumer(): Promise<void> {
     const client = this.clientFactory(this.consumerSpec, this.ctx.logger);
     this.client = client;
-    this.crashed = false;
     try {
       await client.start(this.subscription, {
         onBatch: (b, hb) => this.onBatch(b, hb),
@@ -140,9 +139,11 @@ export class KafkaSource implements Source {
       });
     } catch (e) {
       this.client = undefined;
+      this.crashed = true; // process() tries again
       await client.stop().catch(() => undefined);
       throw e;
     }
+    this.crashed = false;
   }
 
   /** Called by the fetch loop with one partition's records; resolves when they are queued. */
@@ -253,6 +254,10 @@ export class KafkaSource implements Source {
         if (this.pending.length > 0) {
           c.KafkaEventGetTimer += Date.now() - t0;
           c.EventReceivedCount += this.pending.length;
+        } else if (this.offsets.size > 0) {
+          // only undecodable records were read: nothing to put, move past them
+          for (const [k, v] of this.offsets) this.committable.set(k, v);
+          this.offsets = new Map();
         }
       }
       if (this.pending.length > 0) {

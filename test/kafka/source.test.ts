@@ -153,6 +153,14 @@ describe('Kafka source (fake consumer)', () => {
     expect(fake.commits[0]).toEqual([{ topic: 't', partition: 2, offset: '10' }]);
   });
 
+  it('moves past records that are not Flume events when nothing else was read (commits their offsets)', async () => {
+    const { src, fake, proc } = await setup({ useFlumeEventFormat: 'true' });
+    await fake.deliver({ topic: 't', partition: 0, records: [rec(4, '', { value: Buffer.from([0x02]) })] });
+    expect(await src.process()).toBe('BACKOFF');
+    expect(proc.batches).toEqual([]);
+    expect(fake.commits).toEqual([[{ topic: 't', partition: 0, offset: '5' }]]);
+  });
+
   it('ends an empty batch after batchDurationMillis with KafkaEmptyCount and BACKOFF', async () => {
     const { src } = await setup({ batchDurationMillis: '200' });
     const t0 = Date.now();
