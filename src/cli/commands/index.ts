@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { generateCommand } from './generate.js';
 import { replayCommand } from './replay.js';
 import { analyzerCommand } from './analyzer.js';
+import { pipelineCommand } from './pipeline.js';
 
 /**
  * Extra sub-commands registered by feature modules (replay, generate, analyzer, ...).
@@ -11,4 +12,4 @@ import { analyzerCommand } from './analyzer.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- yargs command modules have heterogeneous argv types
 export type AnyCommand = CommandModule<object, any>;
 
-export const extraCommands: AnyCommand[] = [analyzerCommand as AnyCommand, generateCommand as AnyCommand, replayCommand as AnyCommand];
+export const extraCommands: AnyCommand[] = [analyzerCommand as AnyCommand, generateCommand as AnyCommand, replayCommand as AnyCommand, pipelineCommand as AnyCommand];
