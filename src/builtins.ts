@@ -5,6 +5,8 @@ import type { ComponentSpec } from './core/spec.js';
 import { Registry } from './engine/registry.js';
 import memoryChannel from './channels/memory.js';
 import fileChannel from './channels/file.js';
+import spoolDirSource from './sources/spooldir.js';
+import taildirSource from './sources/taildir.js';
 import netcatSource from './sources/netcat.js';
 import loggerSink from './sinks/logger.js';
 import nullSink from './sinks/null.js';
@@ -24,6 +26,8 @@ import uuidInterceptor from './interceptors/uuid.js';
 export const BUILTINS: readonly ComponentSpec[] = [
   memoryChannel as unknown as ComponentSpec,
   fileChannel as unknown as ComponentSpec,
+  spoolDirSource as unknown as ComponentSpec,
+  taildirSource as unknown as ComponentSpec,
   netcatSource as unknown as ComponentSpec,
   loggerSink as unknown as ComponentSpec,
   nullSink as unknown as ComponentSpec,
