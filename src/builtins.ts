@@ -22,6 +22,12 @@ import searchReplaceInterceptor from './interceptors/search-replace.js';
 import staticInterceptor from './interceptors/static.js';
 import timestampInterceptor from './interceptors/timestamp.js';
 import uuidInterceptor from './interceptors/uuid.js';
+import execSource from './sources/exec.js';
+import httpSource from './sources/http.js';
+import netcatUdpSource from './sources/netcat-udp.js';
+import seqSource from './sources/seq.js';
+import syslogTcpSource from './sources/syslog-tcp.js';
+import syslogUdpSource from './sources/syslog-udp.js';
 
 export const BUILTINS: readonly ComponentSpec[] = [
   memoryChannel as unknown as ComponentSpec,
@@ -43,6 +49,12 @@ export const BUILTINS: readonly ComponentSpec[] = [
   staticInterceptor as unknown as ComponentSpec,
   timestampInterceptor as unknown as ComponentSpec,
   uuidInterceptor as unknown as ComponentSpec,
+  execSource as unknown as ComponentSpec,
+  httpSource as unknown as ComponentSpec,
+  netcatUdpSource as unknown as ComponentSpec,
+  seqSource as unknown as ComponentSpec,
+  syslogTcpSource as unknown as ComponentSpec,
+  syslogUdpSource as unknown as ComponentSpec,
 ];
 
 export function builtinRegistry(): Registry {
