@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countTagged, readRolledLines, startAgent, stopAgent, waitForPort, type AgentProcess } from '../kafka/agent-process.js';
-import { makeLines, netcatSend, waitUntil, withAdmin } from '../kafka/helpers.js';
+import { createTopic, kafkaClient, makeLines, netcatSend, uniqueTopic, waitUntil, withAdmin } from '../kafka/helpers.js';
 import { stackEnv } from './stack-env.js';
 
 const env = stackEnv();
@@ -148,5 +148,68 @@ describe('Kafka end to end with the tsagent CLI', () => {
     expect(missing).toBe(0);
     // at-least-once window: a batch (batchSize 500) put in the channel whose offsets were not yet committed, per partition
     expect(dupCopies).toBeLessThanOrEqual(500 * 3);
+  });
+});
+
+describe('Kafka source -> HDFS sink with the seed agent-2 settings (tsagent CLI)', () => {
+  async function webhdfs(op: string, p: string): Promise<Response> {
+    const extra = op === 'DELETE' ? '&recursive=true' : '';
+    return fetch(`${env.webhdfsUrl}/webhdfs/v1${p}?op=${op}${extra}&user.name=${encodeURIComponent(env.hdfsUser)}`, op === 'DELETE' ? { method: 'DELETE' } : {});
+  }
+
+  it('puts each event in the %y-%m-%d directory of its Kafka record timestamp (the timestamp header, as Flume 1.11)', async () => {
+    const topic = uniqueTopic('it-e2e-hdfs');
+    await createTopic(env.kafkaBrokers, topic, 3);
+    const run = randomUUID().slice(0, 8);
+    const base = `${env.hdfsHome}/tsagent-kafka-e2e-${run}`;
+    const dir = mkdtempSync(path.join(tmpdir(), 'tsagent-kafka-hdfs-'));
+    dirs.push(dir);
+    const group = `tsagent-e2e-hdfs-${run}`;
+    const days = [{ ts: Date.UTC(2023, 10, 14, 12), dir: '23-11-14' }, { ts: Date.UTC(2023, 10, 15, 12), dir: '23-11-15' }];
+    const p = kafkaClient(env.kafkaBrokers).producer();
+    await p.connect();
+    for (const d of days) {
+      await p.send({ topic, acks: -1, messages: Array.from({ length: 1000 }, (_, i) => ({ value: `${d.dir} line ${i}`, timestamp: String(d.ts) })) });
+    }
+    await p.disconnect();
+    const conf = path.join(dir, 'agent2.conf');
+    writeFileSync(conf, [
+      'agent2.sources = kafka_source', 'agent2.channels = memory_channel', 'agent2.sinks = hdfs_sink',
+      'agent2.sources.kafka_source.type = org.apache.flume.source.kafka.KafkaSource',
+      'agent2.sources.kafka_source.batchSize = 500', 'agent2.sources.kafka_source.batchDurationMillis = 2000',
+      `agent2.sources.kafka_source.kafka.bootstrap.servers = ${env.kafkaBrokers.join(',')}`,
+      `agent2.sources.kafka_source.kafka.topics = ${topic}`,
+      `agent2.sources.kafka_source.kafka.consumer.group.id = ${group}`,
+      'agent2.sources.kafka_source.kafka.consumer.auto.offset.reset = earliest',
+      'agent2.channels.memory_channel.type = memory', 'agent2.channels.memory_channel.capacity = 100000',
+      'agent2.channels.memory_channel.transactionCapacity = 1000',
+      'agent2.sinks.hdfs_sink.type = hdfs', `agent2.sinks.hdfs_sink.hdfs.path = hdfs://${base}/%y-%m-%d`,
+      'agent2.sinks.hdfs_sink.hdfs.filePrefix = apache_logs', 'agent2.sinks.hdfs_sink.hdfs.fileSuffix = .log',
+      'agent2.sinks.hdfs_sink.hdfs.rollInterval = 300', 'agent2.sinks.hdfs_sink.hdfs.rollSize = 0', 'agent2.sinks.hdfs_sink.hdfs.rollCount = 0',
+      'agent2.sinks.hdfs_sink.hdfs.fileType = DataStream', 'agent2.sinks.hdfs_sink.hdfs.writeFormat = Text',
+      'agent2.sources.kafka_source.channels = memory_channel', 'agent2.sinks.hdfs_sink.channel = memory_channel', '',
+    ].join('\n'));
+    process.env['HADOOP_CONF_DIR'] = env.hadoopConfDir;
+    const a2 = startAgent(env.repoRoot, conf, 'agent2', path.join(dir, 'agent2.log'));
+    agents.push(a2);
+    try {
+      const committed = async (): Promise<number> => withAdmin(env.kafkaBrokers, async (a) =>
+        (await a.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions.reduce((s2, x) => s2 + Math.max(0, Number(x.offset)), 0));
+      expect(await waitUntil(async () => (await committed()) === 2000, 120_000, 500), a2.log().slice(-3000)).toBe(true);
+      await new Promise((r) => setTimeout(r, 2000));
+      await stopAgent(a2); // closes (and renames) the open files
+      const listing = (await (await webhdfs('LISTSTATUS', base)).json()) as { FileStatuses: { FileStatus: Array<{ pathSuffix: string }> } };
+      expect(listing.FileStatuses.FileStatus.map((f) => f.pathSuffix).sort()).toEqual(days.map((d) => d.dir));
+      for (const d of days) {
+        const files = ((await (await webhdfs('LISTSTATUS', `${base}/${d.dir}`)).json()) as { FileStatuses: { FileStatus: Array<{ pathSuffix: string }> } }).FileStatuses.FileStatus.map((f) => f.pathSuffix);
+        expect(files.every((f) => /^apache_logs\.\d+\.log$/.test(f))).toBe(true);
+        let text = '';
+        for (const f of files) text += await (await webhdfs('OPEN', `${base}/${d.dir}/${f}`)).text();
+        const got = text.split('\n').filter((l) => l.length > 0).sort();
+        expect(got).toEqual(Array.from({ length: 1000 }, (_, i) => `${d.dir} line ${i}`).sort());
+      }
+    } finally {
+      await webhdfs('DELETE', base).then((r) => r.text()).catch(() => undefined);
+    }
   });
 });
