@@ -164,15 +164,25 @@ export async function validateAgent(agent: RawAgent, file: string, opts: Validat
     } else if (selType === 'multiplexing' || selType === 'org.apache.flume.channel.multiplexingchannelselector') {
       const mapping = new Map<string, string[]>();
       const optional = new Map<string, string[]>();
+      // Every name must be one of this source's channels (Flume: `Selector channel not found`).
+      const known = (l: Located, list: string[]): void => {
+        for (const n of list) if (!chans.includes(n) || !plan.channels.has(n)) { ok = false; problems.push(err(l, compPath('source', c.name), `Selector channel not found: ${n}`, `use one of the source's channels: ${chans.join(' ')}`, 'BAD_SELECTOR')); }
+      };
       for (const [k, l] of c.props) {
         if (k.startsWith('selector.mapping.')) {
           const list = split(l.value);
-          for (const n of list) if (!plan.channels.has(n)) { ok = false; problems.push(err(l, compPath('source', c.name), `Selector channel not found: ${n}`, `use one of the source's channels: ${chans.join(' ')}`, 'BAD_SELECTOR')); }
-          mapping.set(k.slice('selector.mapping.'.length), list);
+          const v = k.slice('selector.mapping.'.length);
+          if (list.length === 0) { ok = false; problems.push(err(l, compPath('source', c.name), `No channel configured for when header value is: ${v}`, `list one or more channels after ${l.key ?? k} or remove the line`, 'BAD_SELECTOR')); }
+          known(l, list);
+          mapping.set(v, list);
         } else if (k.startsWith('selector.optional.')) {
-          optional.set(k.slice('selector.optional.'.length), split(l.value));
+          const list = split(l.value);
+          known(l, list);
+          optional.set(k.slice('selector.optional.'.length), list);
         }
       }
+      const defL = c.props.get('selector.default');
+      if (defL) known(defL, split(defL.value));
       selector = { type: 'multiplexing', header: c.props.get('selector.header')?.value.trim() ?? 'flume.selector.header', mapping, optional, defaults: split(c.props.get('selector.default')?.value) };
     } else {
       const l = c.props.get('selector.type')!;
