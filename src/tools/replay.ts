@@ -246,8 +246,12 @@ class Replayer {
   private pauseUntil = 0;
   private failedBackoff: number;
   private failedEpisodes = 0;
-  /** Current send window (lines in flight at most): halved when the channel is full, regrown by OKs. */
+  /**
+   * Current send window (lines in flight at most), TCP-like: halved when the channel is full
+   * (FAILED), then regrown by OKs, quickly up to the last good size (ssthresh), slowly beyond it.
+   */
   private window: number;
+  private ssthresh = Infinity;
   private lostAt = 0;
   private fatal: TsagentError | undefined;
 
@@ -290,7 +294,7 @@ class Replayer {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       this.wakeResolve = resolve;
-      if (Number.isFinite(ms)) this.wakeTimer = setTimeout(() => this.wake(), Math.max(0, Math.ceil(ms)));
+      if (Number.isFinite(ms)) this.wakeTimer = setTimeout(() => this.wake(), Math.min(2_147_483_647, Math.max(0, Math.ceil(ms))));
     });
   }
 
@@ -594,7 +598,10 @@ class Replayer {
       this.protocolError(`${this.target} sent more replies than lines; is it a Flume netcat source?`);
       return;
     }
-    if (this.window < this.maxInFlight) this.window = Math.min(this.maxInFlight, this.window + n);
+    if (this.window < this.maxInFlight) {
+      const grow = this.window < this.ssthresh ? n : Math.max(1, Math.floor((n * MIN_WINDOW) / this.window));
+      this.window = Math.min(this.maxInFlight, this.window + grow);
+    }
     if (this.failedEpisodes > 0 && performance.now() >= this.pauseUntil) this.failedBackoff = this.o.failedBackoffMs ?? 100;
     this.inflightCount -= n;
     while (n > 0) {
@@ -641,7 +648,8 @@ class Replayer {
     if (now >= this.pauseUntil) {
       this.failedEpisodes++;
       this.pauseUntil = now + this.failedBackoff;
-      this.window = Math.max(MIN_WINDOW, Math.floor(this.window / 2));
+      this.window = Math.max(MIN_WINDOW, Math.floor(Math.min(this.window, this.inflightCount + 1) / 2));
+      this.ssthresh = this.window;
       const e = this.failedEpisodes;
       if (e <= 3 || (e & (e - 1)) === 0) {
         this.notice(`${this.target} replied "${message}"; resending ${this.failed === 1 ? 'the line' : 'failed lines'} after ${this.failedBackoff} ms (${this.failed} FAILED replies so far)`);
