@@ -603,6 +603,12 @@ cmd_up() {
   local s all=1
   for s in "${SERVICES[@]}"; do svc_running "$s" || all=0; done
   if ((all)); then
+    local st
+    st="$(hdfs_state)"
+    if ! port_open "$KAFKA_PORT" || [[ "$st" != "safemode=off live="* || "$st" == *"live=0" || "$st" == *"live=?" ]]; then
+      say "all services running but not ready yet (kafka port $KAFKA_PORT $(port_open "$KAFKA_PORT" && echo open || echo closed), hdfs $st); waiting"
+      { wait_hdfs && wait_kafka; } || die "stack running but not ready; see the logs in $LOGS"
+    fi
     say "stack already running in $STACK_DIR (kafka $HOST:$KAFKA_PORT, webhdfs $HOST:$WEBHDFS_PORT); nothing to do"
     ((auto)) || rm -f "$STACK_DIR/autostarted"
     return 0
@@ -632,6 +638,10 @@ cmd_up() {
 
 cmd_down() {
   take_lock
+  do_down
+}
+
+do_down() { # caller holds the lock
   local any=0 s
   for s in "${SERVICES[@]}"; do svc_running "$s" && any=1; done
   if ((!any)); then
@@ -656,8 +666,8 @@ cmd_release() {
   elif ((n > 0)); then
     say "$n other test run(s) still use the stack; leaving it running"
   else
-    drop_lock
-    cmd_down
+    say "last test run using the stack is done and a test run started it: stopping it"
+    do_down
   fi
 }
 
@@ -671,11 +681,13 @@ cmd_start_one() { # service
   need_java
   take_lock
   fetched || die "jars not fetched; run 'stack.sh up' first"
+  local ok=1
   case $1 in
-    kafka) start_kafka && wait_kafka ;;
-    namenode) start_namenode && wait_hdfs ;;
-    datanode) start_datanode && wait_hdfs ;;
+    kafka) { start_kafka && wait_kafka; } || ok=0 ;;
+    namenode) { start_namenode && wait_hdfs; } || ok=0 ;;
+    datanode) { start_datanode && wait_hdfs; } || ok=0 ;;
   esac
+  ((ok)) || die "start-$1 failed (log: $(logfile "$1")); the service may still be starting, see 'stack.sh status'"
   rm -f "$PIDS/$1.paused"
 }
 

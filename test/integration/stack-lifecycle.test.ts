@@ -5,6 +5,7 @@
  * (stop-kafka/start-kafka, stop-namenode/start-namenode keep the data), and down leaving no
  * process behind.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
@@ -186,5 +187,30 @@ describe('stack.sh lifecycle on a private stack dir and ports', () => {
     const again = await stack('down');
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('nothing to stop');
+  });
+  it('test-run leases: a stack started by `up --lease` is stopped only by the last `release`', async () => {
+    // A second "test run": any live process id serves as its lease.
+    const other = spawn('sleep', ['600'], { stdio: 'ignore' });
+    try {
+      const mine = String(process.pid);
+      const theirs = String(other.pid);
+      const up = await stack('up', '--lease', mine);
+      expect(up.code, out(up)).toBe(0);
+      expect(existsSync(join(dir, 'autostarted'))).toBe(true);
+      const up2 = await stack('up', '--lease', theirs);
+      expect(up2.stdout).toContain('already running');
+
+      const rel1 = await stack('release', mine);
+      expect(rel1.code).toBe(0);
+      expect(rel1.stdout).toContain('1 other test run(s) still use the stack; leaving it running');
+      expect((await stack('status')).code).toBe(0);
+
+      const rel2 = await stack('release', theirs);
+      expect(rel2.code).toBe(0);
+      expect(rel2.stdout).toContain('stack stopped');
+      expect((await stack('status')).code).toBe(3);
+    } finally {
+      other.kill('SIGTERM');
+    }
   });
 });
