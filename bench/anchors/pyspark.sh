@@ -4,6 +4,8 @@
 #   .stack/pyspark-jars/          (only with --kafka) the Spark Kafka connector jars from Maven Central
 # Idempotent: does nothing when the pinned version is already installed.
 # Usage: bash bench/anchors/pyspark.sh [--kafka]     prints the venv's python path on success.
+# With --kafka, run a PySpark job that reads Kafka with
+#   PYSPARK_SUBMIT_ARGS="--jars $(ls .stack/pyspark-jars/*.jar | paste -sd,) pyspark-shell"
 set -euo pipefail
 PYSPARK_VERSION="${PYSPARK_VERSION:-3.5.7}"
 SCALA_BINARY="${SCALA_BINARY:-2.12}"
@@ -37,7 +39,13 @@ if [ "${1:-}" = "--kafka" ]; then
 POM
     mvn -q -f "$tmp/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
       -DoutputDirectory="$JARS" -DincludeScope=runtime >&2
-    # Spark itself ships these; keep only the connector and the Kafka client side.
+    # Keep only what Spark does not ship itself (the connector, kafka-clients, commons-pool2):
+    # drop every jar whose artifact name (without version) is already in pyspark/jars.
+    SPARK_JARS="$("$PY" -c 'import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), "jars"))')"
+    for j in "$JARS"/*.jar; do
+      a="$(basename "$j" | sed -E 's/-[0-9][0-9A-Za-z.]*\.jar$//')"
+      if ls "$SPARK_JARS/$a"-[0-9]*.jar >/dev/null 2>&1; then rm -f "$j"; fi
+    done
     touch "$JARS/.done-$PYSPARK_VERSION"
     rm -rf "$tmp"
   fi
