@@ -62,7 +62,6 @@ function logCreator(logger: Logger, levels: KafkaJsModule['logLevel']) {
     const detail = Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}` : '';
     const line = `kafkajs ${namespace}: ${message}${detail}`;
     if (level === levels.ERROR || level === levels.WARN) logger.warn(line);
-    else if (level === levels.INFO) logger.debug(line);
     else logger.debug(line);
   };
 }
@@ -80,9 +79,12 @@ async function createKafka(spec: CommonSpec, logger: Logger): Promise<{ kafka: K
   if (spec.connectionTimeout !== undefined) cfg.connectionTimeout = spec.connectionTimeout;
   if (spec.tls) cfg.ssl = tlsOptions(spec.tls);
   if (spec.sasl) {
-    const { mechanism, username, password } = spec.sasl;
-    cfg.sasl = mechanism === 'plain' ? { mechanism, username, password }
-      : mechanism === 'scram-sha-256' ? { mechanism, username, password } : { mechanism, username, password };
+    const { username, password } = spec.sasl;
+    switch (spec.sasl.mechanism) {
+      case 'plain': cfg.sasl = { mechanism: 'plain', username, password }; break;
+      case 'scram-sha-256': cfg.sasl = { mechanism: 'scram-sha-256', username, password }; break;
+      case 'scram-sha-512': cfg.sasl = { mechanism: 'scram-sha-512', username, password }; break;
+    }
   }
   return { kafka: new mod.Kafka(cfg), mod };
 }
@@ -138,6 +140,8 @@ class KafkaJsProducer implements KafkaProducerClient {
   private producer: Producer | undefined;
   private partitioner: FlumePartitioner | undefined;
   private connected = false;
+  /** kafkajs CompressionTypes value (None = 0, GZIP = 1). */
+  private codec = 0;
   constructor(private readonly spec: ProducerSpec, private readonly logger: Logger) {}
 
   async connect(): Promise<void> {
@@ -162,8 +166,6 @@ class KafkaJsProducer implements KafkaProducerClient {
     await this.producer.connect();
     this.connected = true;
   }
-
-  private codec = 0;
 
   async sendBatch(batch: TopicMessages[]): Promise<void> {
     if (!this.connected || !this.producer) await this.connect();

@@ -114,7 +114,7 @@ export class KafkaSink implements Sink {
     try {
       let n = 0;
       let firstTopic: string | undefined;
-      let firstList: Message[] = [];
+      const firstList: Message[] = [];
       let others: Map<string, Message[]> | undefined;
       const staticTopic = p['kafka.topic'];
       const override = p.allowTopicOverride;
@@ -181,7 +181,6 @@ export class KafkaSink implements Sink {
         await this.client!.sendBatch(batch);
         c.KafkaEventSendTimer += Math.round(performance.now() - t0);
         c.EventDrainSuccessCount += n;
-        firstList = [];
       }
       tx.commit();
       return n === 0 ? BACKOFF : READY;
