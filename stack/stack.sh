@@ -613,6 +613,10 @@ cmd_up() {
     ((auto)) || rm -f "$STACK_DIR/autostarted"
     return 0
   fi
+  # Refuse before starting anything if a port we need is taken by someone else.
+  for s in "${SERVICES[@]}"; do
+    svc_running "$s" || check_ports_free "$s" || exit 1
+  done
   fetched || cmd_fetch
   write_ports
   write_kafka_conf
