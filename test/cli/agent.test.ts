@@ -175,4 +175,22 @@ describe('tsagent agent (netcat -> memory -> file_roll)', () => {
     a.proc.kill('SIGTERM');
     expect(await a.exited).toBe(0);
   });
+
+  it('retries a source that cannot bind every 3 s until the port is free (Flume supervisor)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ts-agent-'));
+    const port = await freePort();
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.join(dir, 'out'));
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
+    const a = await startAgent(['-f', conf(dir, port), '-n', 'a', '--no-reload-conf']);
+    expect(a.output()).toMatch(/Unable to start Source r - Exception follows\. Unable to bind to socket/);
+    await new Promise<void>((r) => blocker.close(() => r()));
+    const deadline = Date.now() + 8000;
+    while (!a.output().includes('Created serverSocket') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await sendLines(port, ['late'])).toEqual({ ok: 1, other: 0 });
+    a.proc.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+    expect(outLines(dir)).toEqual(['late']);
+  });
 });
