@@ -137,22 +137,30 @@ export interface FinalizeJob {
   cleanClose: boolean;
   /** Dirty files: the lease was recovered / the file is known to be closed. */
   closed?: boolean;
+  /**
+   * Dirty files: until this time (ms) the job keeps watching the file, because a write whose
+   * answer was lost may still be running on a DataNode and land late (re-creating a deleted
+   * file, or growing a truncated one).
+   */
+  graceUntil?: number;
 }
 
 export type FinalizeResult = 'done' | 'again';
 
-export async function finalizeFile(fs: TargetFs, job: FinalizeJob, format: FileFormat | undefined, log: (lvl: 'info' | 'warn' | 'error', m: string) => void): Promise<FinalizeResult> {
+export async function finalizeFile(fs: TargetFs, job: FinalizeJob, format: FileFormat | undefined, log: (lvl: 'info' | 'warn' | 'error', m: string) => void, now = Date.now()): Promise<FinalizeResult> {
+  const watching = !job.cleanClose && now < (job.graceUntil ?? 0);
+  const settled: FinalizeResult = watching ? 'again' : 'done';
   let st = await fs.status(job.inUsePath);
   if (st === null) {
-    // Already finalised (answer of an earlier RENAME lost) or never created.
-    return 'done';
+    // Already finalised (answer of an earlier RENAME lost) or never created (yet).
+    return settled;
   }
   if (!job.cleanClose) {
     if (job.target === 0) {
       // Nothing committed: delete (works even while an interrupted write still holds the lease).
       await fs.delete(job.inUsePath);
       log('info', `Deleted ${job.inUsePath} (no committed data)`);
-      return 'done';
+      return settled;
     }
     if (!job.closed) {
       // An interrupted write can leave the file under construction, and then the NameNode's
@@ -201,10 +209,13 @@ export async function finalizeFile(fs: TargetFs, job: FinalizeJob, format: FileF
       return 'done';
     }
   }
-  if (job.inUsePath === job.finalPath) return 'done';
+  if (job.inUsePath === job.finalPath) return settled;
   log('info', `Renaming ${job.inUsePath} to ${job.finalPath}`);
   const ok = await fs.rename(job.inUsePath, job.finalPath);
-  if (ok) return 'done';
+  if (ok) {
+    if (watching) job.inUsePath = job.finalPath; // keep checking its length until the grace ends
+    return settled;
+  }
   const [src, dst] = await Promise.all([fs.status(job.inUsePath), fs.status(job.finalPath)]);
   if (src === null && dst !== null) return 'done';
   throw new Error(`Rename ${job.inUsePath} to ${job.finalPath} answered false${dst !== null ? ' (the target exists)' : ''}`);

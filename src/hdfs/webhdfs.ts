@@ -133,7 +133,7 @@ export class WebHdfsClient implements TargetFs {
       } catch (e) {
         // Refusals before any byte is written (the file does not exist, lease held, permission,
         // safe mode) are clean; anything else may have written part of the data.
-        if (e instanceof WebHdfsError) e.maybeApplied = !/FileNotFound|AlreadyBeingCreated|RecoveryInProgress|AccessControl|SafeMode|FileAlreadyExists|LeaseExpired|Standby/.test(e.exception + ' ' + e.message);
+        if (e instanceof WebHdfsError) e.maybeApplied = !/FileNotFound|AlreadyBeingCreated|RecoveryInProgress|AccessControl|SafeMode|LeaseExpired|Standby/.test(e.exception + ' ' + e.message);
         throw e;
       }
     }

@@ -248,8 +248,13 @@ export class HdfsSink implements Sink {
   // Finalising files (rename; truncate dirty ones first), with retries.
 
   private enqueueClose(f: OpenFile, dirty: boolean): void {
-    if (!f.exists) return;
-    this.jobs.push({ inUsePath: f.inUsePath, finalPath: f.finalPath, target: f.committedLength, tries: 0, nextAt: 0, cleanClose: !dirty });
+    // A dirty file is checked even if no write was confirmed: a failed CREATE may have made it.
+    if (!f.exists && !dirty) return;
+    const graceMs = Math.max(60_000, 2 * this.ctx.props['hdfs.callTimeout']);
+    this.jobs.push({
+      inUsePath: f.inUsePath, finalPath: f.finalPath, target: f.committedLength, tries: 0, nextAt: 0, cleanClose: !dirty,
+      graceUntil: dirty ? Date.now() + graceMs : 0,
+    });
   }
 
   /** Runs due jobs. `force`: ignore retry times (start/stop). */
@@ -268,7 +273,7 @@ export class HdfsSink implements Sink {
     await Promise.all(due.map(async (j) => {
       let r: 'done' | 'again' | 'failed';
       try {
-        r = await finalizeFile(this.fs!, j, this.format, log);
+        r = await finalizeFile(this.fs!, j, this.format, log, Date.now());
       } catch (e) {
         this.counters.values.ConnectionFailedCount++;
         r = 'failed';
@@ -322,7 +327,12 @@ export class HdfsSink implements Sink {
     if (this.stopped) return BACKOFF;
     const now = this.ctx.clock.now();
     this.closeExpired(now);
-    if (this.jobs.length > 0) await this.runJobs();
+    if (this.jobs.length > 0) {
+      // Finalising (renames, repairs) must not stall new batches when HDFS is slow: wait ≤ 1 s.
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([this.runJobs(), new Promise<void>((r) => { t = setTimeout(r, 1000); })]);
+      clearTimeout(t);
+    }
     const p = this.ctx.props;
     const batchSize = p['hdfs.batchSize'];
     const groupMax = p['hdfs.batchesPerWrite'];

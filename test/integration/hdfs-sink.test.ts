@@ -32,10 +32,22 @@ function fill(ch: Channel, events: Event[]): void {
   tx.close();
 }
 
+/** MemoryLogger with wall-clock times (for the outage diagnostics). */
+class TimedLogger extends MemoryLogger {
+  override info(m: string): void { super.info(`${new Date().toISOString()} ${m}`); }
+  override warn(m: string): void { super.warn(`${new Date().toISOString()} ${m}`); }
+  override error(m: string): void { super.error(`${new Date().toISOString()} ${m}`); }
+  override child(name: string): TimedLogger {
+    const c = new TimedLogger(name);
+    (c as { lines: string[] }).lines = this.lines;
+    return c;
+  }
+}
+
 async function makeSink(props: Record<string, string>, clock = { t: 1_800_000_000_000, now(): number { return this.t; } }) {
   const ch = buildComponent(memory, 'c1', { capacity: '200000', transactionCapacity: '5000' }).instance;
   await ch.start();
-  const logger = new MemoryLogger();
+  const logger = new TimedLogger();
   const sink = buildComponent(hdfs, 'k1', props, { clock, logger }).instance as HdfsSink;
   await sink.start(ch);
   return { sink, ch, clock, logger };
@@ -145,9 +157,12 @@ describe('hdfs sink on real HDFS', () => {
       }
     })();
     await new Promise((r) => setTimeout(r, 1500));
+    logger.info(`stopping the ${which}`);
     await stop();
     await new Promise((r) => setTimeout(r, 20_000));
+    logger.info(`starting the ${which}`);
     await start();
+    logger.info(`${which} started`);
     await producer;
     const deadline = Date.now() + 240_000;
     while ((ch.size() > 0 || sink.pendingFinalizations > 0) && Date.now() < deadline) {
@@ -162,7 +177,6 @@ describe('hdfs sink on real HDFS', () => {
     expect(logger.lines.some((l) => l.includes('HDFS IO error'))).toBe(true);
     const day = `${dir}/23-11-14`;
     const names = await ls(day);
-    expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
     const all: string[] = [];
     const perFile: string[] = [];
     for (const n of names) {
@@ -172,10 +186,11 @@ describe('hdfs sink on real HDFS', () => {
     }
     // Kept for diagnosis: the sink's log and the file layout.
     writeFileSync(path.join(env.repoRoot, 'test-results', `hdfs-outage-${which}.log`), [...perFile, ...logger.lines].join('\n') + '\n');
+    expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
     expect(all.length).toBe(N);
     expect(new Set(all).size).toBe(N);
     for (const l of all) expect(l).toMatch(/^line \d+$/);
-  });
+  }, 600_000);
 
   describe('kill -9 while writing', () => {
     const out = path.join(env.repoRoot, 'test-results', 'hdfs-crash-driver');
