@@ -4,8 +4,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { freePort, runCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, freePort, runCli, type RunResult } from '../helpers/cli.js';
 import { FakeNetcat } from './fake-netcat.js';
+
+function runWithStdin(args: string[], stdin: string): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args]);
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+    p.stdin.end(stdin);
+  });
+}
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tsagent-tools-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,6 +80,15 @@ describe('tsagent replay', () => {
     expect(r.stdout).toMatch(/replay summary\n {2}input +.*slow\.log/);
     expect(r.stdout).toMatch(/ {2}acknowledged +600\n/);
     expect(r.stdout).toMatch(/ {2}result +complete\n/);
+  });
+
+  it('reads stdin with -', async () => {
+    const server = await new FakeNetcat().listen();
+    servers.push(server);
+    const r = await runWithStdin(['replay', '-', '--host', '127.0.0.1', '--port', String(server.port), '--json'], 'x\ny\n');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ input: 'stdin', acked: 2 });
+    expect(server.committed).toEqual(['x', 'y']);
   });
 
   it('sends without waiting for replies with --no-ack', async () => {

@@ -61,7 +61,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .example('tsagent replay access_log.gz --delay 0.1', 'like stream_logs.py')
       .example('tsagent generate -n 1000000 | tsagent replay -', 'generated data') as unknown as Argv<ReplayArgs>,
   handler: async (argv: ReplayArgs & { log_url?: string }) => {
-    const input = argv.input ?? argv.log_url ?? SEED_LOG_URL;
+    // yargs hands a lone `-` positional over as ''.
+    const input = argv.input === '' ? '-' : (argv.input ?? argv.log_url ?? SEED_LOG_URL);
     const given = (['delay', 'rate', 'speedup'] as const).filter((k) => argv[k] !== undefined);
     if (given.length > 1) fail(`choose one of --delay, --rate and --speedup (got ${given.map((g) => `--${g}`).join(' and ')})`);
     for (const k of ['wait', 'retry-for', 'ack-timeout', 'progress-interval'] as const) {
