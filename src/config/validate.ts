@@ -219,7 +219,17 @@ export async function validateAgent(agent: RawAgent, file: string, opts: Validat
     if (sinks.length === 0) continue;
     const processor = new Map<string, string>();
     for (const [k, l] of g.props) if (k.startsWith('processor.')) processor.set(k.slice('processor.'.length), l.value.trim());
-    const ptype = (processor.get('type') ?? 'default').toLowerCase();
+    const PROCESSOR_FQCN: Record<string, string> = {
+      'org.apache.flume.sink.defaultsinkprocessor': 'default', 'org.apache.flume.sink.failoversinkprocessor': 'failover',
+      'org.apache.flume.sink.loadbalancingsinkprocessor': 'load_balance',
+    };
+    let ptype = (processor.get('type') ?? 'default').toLowerCase();
+    if (PROCESSOR_FQCN[ptype]) { ptype = PROCESSOR_FQCN[ptype]!; processor.set('type', ptype); }
+    const selL = g.props.get('processor.selector');
+    if (ptype === 'load_balance' && selL && !['round_robin', 'random'].includes(selL.value.trim().toLowerCase())) {
+      problems.push(err(selL, `${agent.name}.sinkgroups.${g.name}`, `unknown sink selector '${selL.value.trim()}'`, 'use round_robin or random (custom selector classes are not available)', 'UNKNOWN_TYPE'));
+      continue;
+    }
     if (!['default', 'failover', 'load_balance'].includes(ptype)) {
       const l = g.props.get('processor.type')!;
       problems.push(err(l, `${agent.name}.sinkgroups.${g.name}`, `unknown sink processor type '${l.value}'`, 'use default, failover or load_balance', 'UNKNOWN_TYPE'));

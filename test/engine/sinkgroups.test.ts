@@ -255,9 +255,21 @@ ${processor}
     expect(flakyState('k2').delivered.map(Number)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
   });
 
+  it('Flume processor class names are accepted as processor.type', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sg-'));
+    const f = path.join(dir, 'a.conf');
+    writeFileSync(f, conf('a.sinkgroups.g.processor.type = org.apache.flume.sink.FailoverSinkProcessor'));
+    const registry = builtinRegistry();
+    registry.register(flakySinkSpec as unknown as ComponentSpec);
+    const r = await loadConfig({ files: [f], agentName: 'a', registry });
+    expect(r.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(r.plan!.sinkgroups.get('g')!.processor.get('type')).toBe('failover');
+  });
+
   it.each([
     ['load_balance with one sink', 'a.sinkgroups.g.processor.type = load_balance', 'a.sinkgroups.g.sinks = k1', /cannot be used for a single sink/],
     ['unknown processor type', 'a.sinkgroups.g.processor.type = roundrobin', '', /unknown sink processor type 'roundrobin'/],
+    ['unknown load_balance selector', 'a.sinkgroups.g.processor.type = load_balance\na.sinkgroups.g.processor.selector = weighted', '', /unknown sink selector 'weighted'/],
   ])('validation: %s', async (_n, line, sinks, msg) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sg-'));
     const f = path.join(dir, 'a.conf');
