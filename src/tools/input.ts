@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
+import { rootCertificates } from 'node:tls';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { TsagentError } from '../core/errors.js';
@@ -58,10 +59,30 @@ async function openFile(path: string): Promise<RawInput> {
   }
 }
 
-function httpGet(url: URL, timeoutMs: number, redirects = 0): Promise<http.IncomingMessage> {
+export interface TlsOptions {
+  /** Extra CA certificate(s) (PEM) to trust for https URLs. */
+  ca?: string | Buffer;
+  /** Do not verify the server certificate of https URLs. */
+  insecure?: boolean;
+}
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function describeHttpError(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && TLS_CODES.has(code)) {
+    return `${(e as Error).message} (trust the certificate with --ca FILE, or skip the check with --insecure)`;
+  }
+  return describeNetError(e);
+}
+
+function httpGet(url: URL, timeoutMs: number, tls: TlsOptions, redirects = 0): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const get = url.protocol === 'https:' ? https.get : http.get;
-    const req = get(url, { headers: { 'user-agent': 'tsagent-replay', accept: '*/*' }, timeout: timeoutMs }, (res) => {
+    const headers = { 'user-agent': 'tsagent-replay', accept: '*/*' };
+    const onResponse = (res: http.IncomingMessage): void => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location !== undefined) {
         res.resume();
@@ -75,7 +96,7 @@ function httpGet(url: URL, timeoutMs: number, redirects = 0): Promise<http.Incom
         if (next.protocol !== 'http:' && next.protocol !== 'https:') {
           return reject(inputError(`${redact(url)}: redirect to unsupported ${next.protocol} URL`));
         }
-        httpGet(next, timeoutMs, redirects + 1).then(resolve, reject);
+        httpGet(next, timeoutMs, tls, redirects + 1).then(resolve, reject);
         return;
       }
       if (status !== 200) {
@@ -83,13 +104,27 @@ function httpGet(url: URL, timeoutMs: number, redirects = 0): Promise<http.Incom
         return reject(inputError(`${redact(url)}: HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd()));
       }
       resolve(res);
-    });
+    };
+    const req =
+      url.protocol === 'https:'
+        ? https.get(
+            url,
+            {
+              headers,
+              timeout: timeoutMs,
+              // `ca` replaces Node's trusted list: keep the usual roots next to the extra one.
+              ...(tls.ca !== undefined ? { ca: [...rootCertificates, tls.ca] } : {}),
+              rejectUnauthorized: tls.insecure !== true,
+            },
+            onResponse,
+          )
+        : http.get(url, { headers, timeout: timeoutMs }, onResponse);
     req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-    req.on('error', (e) => reject(inputError(`${redact(url)}: ${describeNetError(e)}`, e)));
+    req.on('error', (e) => reject(inputError(`${redact(url)}: ${describeHttpError(e)}`, e)));
   });
 }
 
-async function openUrl(text: string, timeoutMs: number): Promise<RawInput> {
+async function openUrl(text: string, timeoutMs: number, tls: TlsOptions): Promise<RawInput> {
   let url: URL;
   try {
     url = new URL(text);
@@ -97,7 +132,7 @@ async function openUrl(text: string, timeoutMs: number): Promise<RawInput> {
     throw inputError(`bad URL "${text}"`, e);
   }
   if (url.protocol === 'http:' || url.protocol === 'https:') {
-    const res = await httpGet(url, timeoutMs);
+    const res = await httpGet(url, timeoutMs, tls);
     const len = Number(res.headers['content-length']);
     // A stalled download must not hang the replay forever.
     res.setTimeout(timeoutMs, () => res.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
@@ -129,7 +164,7 @@ function toBuffer(c: Uint8Array | string): Buffer {
   return Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
 }
 
-export interface OpenInputOptions {
+export interface OpenInputOptions extends TlsOptions {
   /** Name for messages when `input` is a stream. */
   name?: string;
   /** Connect / idle timeout for URLs. Default 30 s. */
@@ -146,7 +181,12 @@ export async function openInput(input: InputSpec, options: OpenInputOptions = {}
   let raw: RawInput;
   if (typeof input === 'string') {
     if (input === '-') raw = fromStdin();
-    else if (URL_LIKE.test(input)) raw = await openUrl(input, timeoutMs);
+    else if (URL_LIKE.test(input)) {
+      raw = await openUrl(input, timeoutMs, {
+        ...(options.ca !== undefined ? { ca: options.ca } : {}),
+        ...(options.insecure !== undefined ? { insecure: options.insecure } : {}),
+      });
+    }
     else raw = await openFile(input);
   } else {
     raw = {

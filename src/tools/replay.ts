@@ -66,6 +66,10 @@ export interface ReplayOptions {
   drainTimeoutMs?: number;
   /** Connect and idle timeout for URL input. Default 30 s. */
   inputTimeoutMs?: number;
+  /** Extra CA certificate(s) (PEM) to trust for https input. */
+  ca?: string | Buffer;
+  /** Do not verify the certificate of https input. */
+  insecure?: boolean;
   /** Stop early (e.g. Ctrl-C): no new lines are sent, replies to lines in flight are awaited. */
   signal?: AbortSignal;
   /** Called every progressIntervalMs while the replay runs. */
@@ -198,6 +202,8 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const input = await openInput(options.input, {
     ...(options.inputName !== undefined ? { name: options.inputName } : {}),
     ...(options.inputTimeoutMs !== undefined ? { timeoutMs: options.inputTimeoutMs } : {}),
+    ...(options.ca !== undefined ? { ca: options.ca } : {}),
+    ...(options.insecure !== undefined ? { insecure: options.insecure } : {}),
   });
   return new Replayer(options, pacing, input).run();
 }

@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateChunks } from '../../src/tools/generate.js';
@@ -307,6 +309,22 @@ describe('replay: inputs', () => {
     expect(server.committed).toEqual(lines);
     expect(s.totalBytes).toBe(gzipSync(text).length);
     expect(ftp.commands).toEqual(expect.arrayContaining(['USER anonymous', 'TYPE I', 'CWD traces', 'RETR NASA_test.gz', mode]));
+  });
+
+  it('reads an https URL, trusting a given CA; refuses an unknown certificate with a hint', async () => {
+    const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+    const cert = readFileSync(path.join(fixtures, 'https-cert.pem'));
+    const srv = https.createServer({ cert, key: readFileSync(path.join(fixtures, 'https-key.pem')) }, (_req, res) => res.end(gzipSync(text)));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    servers.push({ close: () => new Promise<void>((r) => srv.close(() => r())) });
+    const url = `https://127.0.0.1:${(srv.address() as net.AddressInfo).port}/access.log`;
+    const server = await netcat();
+    const s = await replay(base(server, url, { ca: cert }));
+    expect(server.committed).toEqual(lines);
+    expect(s.complete).toBe(true);
+    await expect(replay(base(server, url))).rejects.toThrow(/: self-signed certificate \(trust the certificate with --ca FILE, or skip the check with --insecure\)$/);
+    const insecure = await replay(base(server, url, { insecure: true }));
+    expect(insecure.acked).toBe(lines.length);
   });
 
   it('reports a missing file on an ftp server', async () => {

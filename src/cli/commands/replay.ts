@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { TsagentError } from '../../core/errors.js';
 import { ProgressRenderer, summaryText } from '../../tools/progress.js';
@@ -23,6 +24,8 @@ interface ReplayArgs {
   'progress-interval': number;
   quiet?: boolean;
   json?: boolean;
+  ca?: string;
+  insecure?: boolean;
 }
 
 function fail(message: string): never {
@@ -53,6 +56,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('retry-for', { type: 'number', default: 60, describe: 'after a lost connection, keep reconnecting for SEC seconds' })
       .option('ack-timeout', { type: 'number', default: 30, describe: 'give up when no reply comes for SEC seconds' })
       .option('progress-interval', { type: 'number', default: 5, describe: 'seconds between progress lines when stderr is not a terminal' })
+      .option('ca', { type: 'string', describe: 'PEM file of a CA certificate to trust for https input' })
+      .option('insecure', { type: 'boolean', describe: 'do not verify the certificate of https input' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress, only the summary and errors' })
       .option('json', { type: 'boolean', describe: 'print the summary as JSON' })
       .example('tsagent replay access_log.gz', 'as fast as the agent acknowledges')
@@ -106,6 +111,14 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
     if (argv.limit !== undefined) opts.limit = argv.limit;
     if (argv.skip !== undefined) opts.skip = argv.skip;
     if (argv.quiet !== true) opts.onProgress = (p) => renderer.update(p);
+    if (argv.insecure === true) opts.insecure = true;
+    if (argv.ca !== undefined) {
+      try {
+        opts.ca = readFileSync(argv.ca);
+      } catch (e) {
+        fail(`cannot read --ca ${argv.ca}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     const printSummary = (s: ReplaySummary): void => {
       renderer.clear();
       process.stdout.write(argv.json === true ? `${JSON.stringify(s)}\n` : summaryText(s));
