@@ -195,7 +195,7 @@ describe('replay: acknowledgements, failures and resume', () => {
     expect(s.aborted).toBe(true);
     expect(s.complete).toBe(false);
     expect(s.acked).toBeGreaterThan(100);
-    expect(s.acked).toBeLessThan(2000);
+    expect(s.acked).toBeLessThan(10_000);
     expect(s.inFlight).toBe(0);
     expect(server.committed).toHaveLength(s.acked);
   });
@@ -391,7 +391,8 @@ describe('replay: inputs', () => {
     const input = Readable.from([numbered(1000).join('\n')]);
     const run = replay({ ...base(server, input), rate: 2000, retryForMs: 400 });
     // Once connected, refuse new connections: the reconnects after the drop fail.
-    setTimeout(() => server.stopListening(), 20);
+    while (server.connections === 0) await new Promise((r) => setTimeout(r, 1));
+    server.stopListening();
     const err = await run.catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/lost the connection to 127\.0\.0\.1:\d+ and could not reconnect within 0.4 s: connection refused/);
     expect((err as ReplayError).summary.acked).toBe(100);
