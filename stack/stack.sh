@@ -43,8 +43,8 @@ KAFKA_TOPIC_PARTITIONS=3
 HDFS_USER="$(id -un)"
 HDFS_HOME_DIR=/user/bigdata
 
-KAFKA_WAIT_S="${TSAGENT_STACK_KAFKA_TIMEOUT:-120}"
-HDFS_WAIT_S="${TSAGENT_STACK_HDFS_TIMEOUT:-150}"
+KAFKA_WAIT_S="${TSAGENT_STACK_KAFKA_TIMEOUT:-240}"
+HDFS_WAIT_S="${TSAGENT_STACK_HDFS_TIMEOUT:-300}"
 PAUSE_WAIT_S="${TSAGENT_STACK_PAUSE_TIMEOUT:-180}"
 
 LIB_KAFKA="$CACHE_DIR/lib/kafka"
@@ -80,7 +80,7 @@ need_java() {
   command -v java >/dev/null 2>&1 ||
     die "java not found on PATH. Install a Java 17 JDK (Debian: apt-get install openjdk-17-jdk-headless) and retry."
   local v
-  v="$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)"
+  v="$(java -version 2>&1 | sed -n '1s/.*version "\([0-9]*\).*/\1/p')"
   if [[ -n "$v" && "$v" -lt 17 ]]; then
     die "java $v found, but Hadoop 3.5 needs Java 17 or newer. Install openjdk-17-jdk-headless and put it first on PATH."
   fi
@@ -393,7 +393,12 @@ wait_kafka() {
   say "waiting for kafka (up to ${KAFKA_WAIT_S}s) ..."
   while :; do
     svc_running kafka || { fail_service kafka "kafka exited during startup"; return 1; }
-    if port_open "$KAFKA_PORT" && tail -c +$((off + 1)) "$log" | grep -q 'Kafka Server started'; then break; fi
+    if port_open "$KAFKA_PORT"; then
+      # Started by this call: also wait for the start banner in the new part of the log.
+      # ({ ... || true; }: with pipefail, tail killed by SIGPIPE after grep -q matched is no failure.)
+      [[ -z "${KAFKA_LOG_OFFSET:-}" ]] && break
+      if { tail -c +$((off + 1)) "$log" || true; } | grep -q 'Kafka Server started'; then break; fi
+    fi
     ((SECONDS < deadline)) || { fail_service kafka "kafka not ready after ${KAFKA_WAIT_S}s"; return 1; }
     sleep 0.5
   done
@@ -473,7 +478,7 @@ start_datanode() {
 
 jmx() { curl -fsS --max-time 3 "http://$HOST:$WEBHDFS_PORT/jmx?qry=$1" 2>/dev/null; }
 jmx_attr() { # json attr  -> value (string or number), crude but dependency-free
-  sed -n "s/.*\"$2\" *: *\"\{0,1\}\([^\",}]*\)\"\{0,1\}.*/\1/p" <<<"$1" | head -1
+  sed -n "s/.*\"$2\" *: *\"\{0,1\}\([^\",}]*\)\"\{0,1\}.*/\1/p" <<<"$1"
 }
 
 hdfs_state() { # prints "safemode=<on|off|?> live=<n>"
@@ -510,8 +515,9 @@ wait_hdfs() {
   local probe="/tmp/.tsagent-stack-probe-$$" loc
   curl -sS -o /dev/null -X PUT "$base/tmp?op=MKDIRS&permission=1777&user.name=$HDFS_USER"
   while :; do
-    loc="$(curl -sS -o /dev/null -w '%{redirect_url}' -X PUT "$base$probe?op=CREATE&overwrite=true&user.name=$HDFS_USER" || true)"
-    if [[ -n "$loc" ]] && code="$(curl -sS -o /dev/null -w '%{http_code}' -X PUT --data-binary probe "$loc")" && [[ "$code" == 201 ]]; then
+    # -s without -S: refused connections while the DataNode comes up are expected here.
+    loc="$(curl -s -o /dev/null -w '%{redirect_url}' -X PUT "$base$probe?op=CREATE&overwrite=true&user.name=$HDFS_USER" || true)"
+    if [[ -n "$loc" ]] && code="$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary probe "$loc")" && [[ "$code" == 201 ]]; then
       curl -sS -o /dev/null -X DELETE "$base$probe?op=DELETE&user.name=$HDFS_USER" || true
       say "hdfs ready ($st): $HDFS_HOME_DIR owned by $HDFS_USER, write through the DataNode works"
       return 0
@@ -589,7 +595,7 @@ cmd_up() {
   while :; do
     take_lock
     local p="" s
-    for s in kafka namenode; do
+    for s in "${SERVICES[@]}"; do
       if ! svc_running "$s" && paused_fresh "$s"; then p="$s"; fi
     done
     [[ -z "$p" ]] && break
