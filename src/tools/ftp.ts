@@ -205,10 +205,19 @@ export async function ftpDownload(url: URL, timeoutMs = 30_000): Promise<FtpDown
     throw ftpError(url, describeNetError(e), e);
   }
   const dataSocket = data;
+  // A stalled transfer fails instead of hanging (the control connection is idle meanwhile, so
+  // only the data connection and the final reply are timed).
+  dataSocket.setTimeout(timeoutMs, () => dataSocket.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
   async function* stream(): AsyncGenerator<Buffer, void, undefined> {
     try {
       for await (const chunk of dataSocket) yield chunk as Buffer;
-      const done = await replies.read();
+      let timer: NodeJS.Timeout | undefined;
+      const done = await Promise.race([
+        replies.read(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(Object.assign(new Error('no reply after the transfer'), { code: 'ETIMEDOUT' })), timeoutMs);
+        }),
+      ]).finally(() => clearTimeout(timer));
       if (done.code !== 226 && done.code !== 250) throw ftpError(url, `transfer failed: ${done.code} ${done.text.split('\n')[0]!}`);
       send('QUIT');
     } catch (e) {

@@ -4,6 +4,8 @@ import net from 'node:net';
 export interface FakeFtpOptions {
   /** Reply 500 to EPSV, so the client must use PASV. */
   noEpsv?: boolean;
+  /** Send half of the file, then close the data connection and reply 426 (transfer aborted). */
+  abortTransfer?: boolean;
 }
 
 export class FakeFtp {
@@ -125,6 +127,11 @@ export class FakeFtp {
         if (!data) return reply('425 use PASV or EPSV first');
         reply(`150 Opening BINARY mode data connection for ${arg} (${f.length} bytes)`);
         const c = await data;
+        if (this.o.abortTransfer) {
+          c.write(f.subarray(0, f.length >> 1));
+          c.end(() => reply('426 Connection closed; transfer aborted.'));
+          return;
+        }
         // Several writes, so the client sees more than one chunk.
         for (let i = 0; i < f.length; i += 65536) c.write(f.subarray(i, i + 65536));
         c.end(() => reply('226 Transfer complete'));

@@ -327,6 +327,19 @@ describe('replay: inputs', () => {
     expect(insecure.acked).toBe(lines.length);
   });
 
+  it('reports an aborted ftp transfer after delivering what arrived', async () => {
+    const plain = Buffer.from(text);
+    const ftp = await new FakeFtp(new Map([['/traces/a.log', plain]]), { abortTransfer: true }).listen();
+    servers.push(ftp);
+    const server = await netcat();
+    const err = await replay(base(server, `ftp://127.0.0.1:${ftp.port}/traces/a.log`)).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^ftp:\/\/127\.0\.0\.1:\d+\/traces\/a\.log: transfer failed: 426 Connection closed; transfer aborted\.$/);
+    const s = (err as ReplayError).summary;
+    expect(s.complete).toBe(false);
+    expect(server.committed).toEqual(lines.slice(0, s.acked));
+    expect(s.acked).toBeGreaterThan(1000);
+  });
+
   it('reports a missing file on an ftp server', async () => {
     const ftp = await new FakeFtp(new Map([['/traces/a.gz', gzipSync(text)]])).listen();
     servers.push(ftp);
