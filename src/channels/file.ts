@@ -65,7 +65,7 @@ const properties = {
   useDualCheckpoints: { type: 'boolean', default: false, description: 'Also write each checkpoint to backupCheckpointDir (used when the main one is unreadable).' },
   backupCheckpointDir: { type: 'string', description: 'Directory of the backup checkpoint (required with useDualCheckpoints; must differ from checkpointDir).' },
   compressBackupCheckpoint: { type: 'boolean', default: false, description: 'Compress the backup checkpoint.', ignored: 'the backup checkpoint is written uncompressed' },
-  fsyncPerTransaction: { type: 'boolean', default: true, description: 'fdatasync the log at every commit (false: every fsyncInterval seconds; a crash may lose recent commits).' },
+  fsyncPerTransaction: { type: 'boolean', default: true, description: 'fdatasync the log at every commit (false: every fsyncInterval seconds; kill -9 loses nothing, a power loss may lose the last seconds).' },
   fsyncInterval: { type: 'integer', default: 5, min: 1, description: 'Seconds between syncs when fsyncPerTransaction is false.' },
   checkpointOnClose: { type: 'boolean', default: true, description: 'Write a checkpoint when the channel stops (faster next start).' },
   'use-log-replay-v1': { type: 'boolean', default: false, description: "Flume's old replay algorithm.", ignored: 'tsagent has one replay algorithm' },
@@ -148,7 +148,10 @@ export class FileChannel implements Channel {
 
   reconfigure(p: unknown): void {
     const props = p as FileChannelProps;
-    this.props = props;
+    if (props.checkpointDir !== this.props.checkpointDir || props.dataDirs !== this.props.dataDirs || props.backupCheckpointDir !== this.props.backupCheckpointDir) {
+      this.logger.warn(`File channel ${this.name}: new checkpointDir/dataDirs/backupCheckpointDir take effect only after a restart of the agent`);
+    }
+    this.props = { ...props, checkpointDir: this.props.checkpointDir, dataDirs: this.props.dataDirs, backupCheckpointDir: this.props.backupCheckpointDir };
     this.capacity = props.capacity;
     this.transactionCapacity = props.transactionCapacity;
     this.keepAliveMs = props['keep-alive'] * 1000;
