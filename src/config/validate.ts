@@ -105,8 +105,8 @@ export async function validateAgent(agent: RawAgent, file: string, opts: Validat
   const dropped = new Set<string>();
   const compPath = (kind: string, name: string): string => `${agent.name}.${kind}s.${name}`;
 
-  const plain = async <S extends ComponentSpec>(c: RawComponent, kind: S['kind']): Promise<PlannedComponent<S> | undefined> => {
-    const where = compPath(kind, c.name);
+  const plain = async <S extends ComponentSpec>(c: RawComponent, kind: S['kind'], whereAs?: string): Promise<PlannedComponent<S> | undefined> => {
+    const where = whereAs ?? compPath(kind, c.name);
     if (!c.type) return undefined; // tree.ts reported it
     const r = await resolveType(kind, c.type.value, opts);
     if (typeof r === 'string') {
@@ -205,7 +205,7 @@ export async function validateAgent(agent: RawAgent, file: string, opts: Validat
       }
       sub.type = t;
       sub.props.delete('type');
-      const ip = await plain<InterceptorSpec>(sub, 'interceptor');
+      const ip = await plain<InterceptorSpec>(sub, 'interceptor', `${compPath('source', c.name)}.interceptors.${iname}`);
       if (!ip || broken.has(ip)) { ok = false; continue; }
       interceptors.push(ip);
     }
