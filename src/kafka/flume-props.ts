@@ -13,11 +13,15 @@ export function notesToProblems(notes: readonly MappingNote[], prefix: string, r
   const out: CheckProblem[] = [];
   for (const n of notes) {
     if (n.level === 'info') continue;
-    const key = prefix + n.key;
+    // Point at a line that exists: a missing sasl.* key is reported on security.protocol's line.
+    let key = prefix + n.key;
+    if (!raw.has(key) && raw.has(`${prefix}security.protocol`)) key = `${prefix}security.protocol`;
+    // Messages name keys relative to the pass-through prefix; show the full key as written.
+    const message = n.message.startsWith(n.key) ? prefix + n.message : n.message;
     const p: CheckProblem = {
       severity: n.level === 'error' ? 'error' : 'warning',
       code: n.level === 'error' ? 'KAFKA_CLIENT_PROPERTY' : 'KAFKA_CLIENT_UNSUPPORTED',
-      key, message: n.message,
+      key, message,
     };
     const v = raw.get(key);
     if (v !== undefined) p.value = n.key.includes('password') || n.key.includes('jaas') ? '<hidden>' : v;

@@ -160,3 +160,31 @@ describe('consumer property mapping', () => {
     expect(notes.map((n) => n.level)).toEqual(level ? [level] : []);
   });
 });
+
+describe('notesToProblems (validation messages)', () => {
+  const check = async (o: Record<string, string>) => {
+    const { notesToProblems } = await import('../../src/kafka/flume-props.js');
+    const raw = m(o);
+    const sub = new Map([...raw].map(([k, v]) => [k.slice('kafka.producer.'.length), v]));
+    return notesToProblems(mapProducerProperties('h:1', sub).notes, 'kafka.producer.', raw);
+  };
+
+  it('names the full key and hides secrets', async () => {
+    const problems = await check({
+      'kafka.producer.security.protocol': 'SASL_PLAINTEXT', 'kafka.producer.sasl.mechanism': 'PLAIN',
+      'kafka.producer.sasl.jaas.config': 'a.PlainLoginModule required username="u";',
+      'kafka.producer.compression.type': 'zstd', 'kafka.producer.linger.ms': '5',
+    });
+    expect(problems.map((p) => [p.severity, p.key, p.value])).toEqual([
+      ['warning', 'kafka.producer.compression.type', 'zstd'],
+      ['error', 'kafka.producer.sasl.jaas.config', '<hidden>'],
+    ]);
+    expect(problems[0]!.message).toMatch(/^kafka\.producer\.compression\.type zstd is not available/);
+  });
+
+  it('reports a missing sasl.* key on the security.protocol line', async () => {
+    const problems = await check({ 'kafka.producer.security.protocol': 'SASL_PLAINTEXT', 'kafka.producer.sasl.mechanism': 'PLAIN' });
+    expect(problems.map((p) => [p.severity, p.key])).toEqual([['error', 'kafka.producer.security.protocol']]);
+    expect(problems[0]!.message).toMatch(/sasl.jaas.config is missing/);
+  });
+});
