@@ -70,7 +70,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   console.log(`[global-setup] checking the local stack in ${env.stackDir} (stack/stack.sh status)`);
   const status = await runVisible(['status']);
   if (status !== 0) {
-    console.log('[global-setup] stack is not up: running stack/stack.sh up (first run downloads ~150 MB of jars from Maven Central)');
+    console.log('[global-setup] stack is not (fully) up: running stack/stack.sh up (the very first run also downloads ~150 MB of jars from Maven Central)');
   }
   const t0 = Date.now();
   const code = await runVisible(['up', '--lease', lease]);
