@@ -364,7 +364,8 @@ class Replayer {
       void this.readInput();
       for (;;) {
         if (this.fatal) throw this.fatal;
-        if (signal?.aborted || this.srcError !== undefined) return await this.drainAndStop();
+        // An input error stops the replay once every line read before it was sent.
+        if (signal?.aborted || (this.srcError !== undefined && this.pending() === 0)) return await this.drainAndStop();
         if (!this.sock) {
           this.sock = await this.connectWithRetry(this.o.retryForMs ?? 60_000, false);
           if (!this.sock) continue; // aborted
@@ -402,7 +403,7 @@ class Replayer {
   }
 
   private finished(): boolean {
-    return this.srcDone && this.pending() === 0 && (!this.ack || this.inflightCount === 0);
+    return this.srcDone && this.srcError === undefined && this.pending() === 0 && (!this.ack || this.inflightCount === 0);
   }
 
   /** Abort or input error: send nothing new, wait (bounded) for replies to lines in flight, close. */

@@ -378,6 +378,18 @@ describe('replay: inputs', () => {
     expect(s.complete).toBe(false);
   });
 
+  it('on an input error, delivers every complete line read before it, then fails', async () => {
+    const server = await netcat();
+    const broken = new Readable({ read() {} });
+    broken.push(numbered(3000).join('\n') + '\npartial li');
+    setTimeout(() => broken.destroy(Object.assign(new Error('connection reset'), { code: 'ECONNRESET' })), 50);
+    // Paced, so most lines are still queued when the input fails.
+    const err = await replay(base(server, broken, { inputName: 'download', rate: 20_000 })).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('cannot read download: connection reset by the peer');
+    expect(server.committed).toEqual(numbered(3000));
+    expect((err as ReplayError).summary).toMatchObject({ acked: 3000, complete: false });
+  });
+
   it('fails clearly when nothing listens on the port', async () => {
     const port = await freePort();
     await expect(replay({ input: Readable.from(['a\n']), host: '127.0.0.1', port })).rejects.toThrow(
