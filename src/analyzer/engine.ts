@@ -22,7 +22,7 @@
  * emits it then, in the same batch: Spark needs one more, possibly empty, batch for that).
  * Complete mode keeps every window (as Spark does) unless state.maxWindows bounds it.
  */
-import { F_TIMESTAMP, FIELD_BITS, MALFORMED_MASK, emptyParsedLine, isMalformed, parseLine, type FieldName, type ParsedLine } from './parse.js';
+import { F_TIMESTAMP, FIELD_BITS, MALFORMED_MASK, emptyParsedLine, isMalformed, parseLine, parseRegion, type FieldName, type ParsedLine } from './parse.js';
 import { compareStrings, type DimValue, type OrderKey, type QuerySpec } from './query.js';
 import { ClfTimestampCache } from './time.js';
 
@@ -181,8 +181,20 @@ export class AnalyzerEngine {
 
   /** Aggregates one record (null = a Kafka record without a value). */
   processLine(line: string | null): void {
+    if (line === null) {
+      parseLine(null, this.parsed, this.mask);
+      this.aggregate();
+    } else this.processRegion(line, 0, line.length);
+  }
+
+  /** Aggregates the record text[from, to) (a line of a decoded input chunk). */
+  processRegion(text: string, from: number, to: number): void {
+    parseRegion(text, from, to, this.parsed, this.mask);
+    this.aggregate();
+  }
+
+  private aggregate(): void {
     const p = this.parsed;
-    parseLine(line, p, this.mask);
     this.metrics.lines++;
     this.batchRecords++;
     if (isMalformed(p)) {

@@ -171,6 +171,11 @@ export async function startAnalyzer(opts: StartAnalyzerOptions): Promise<Analyze
     engineRecords++;
     if (max > 0 && engineRecords >= max) closeBatch(false);
   };
+  const onRegion = (text: string, from: number, to: number): void => {
+    engine.processRegion(text, from, to);
+    engineRecords++;
+    if (max > 0 && engineRecords >= max) closeBatch(false);
+  };
 
   let timer: NodeJS.Timeout | null = null;
   const arm = (): void => {
@@ -230,9 +235,9 @@ export async function startAnalyzer(opts: StartAnalyzerOptions): Promise<Analyze
         return;
       }
       await readLines(path, {
-        line: (s) => {
+        line: (text, from, to) => {
           fileLines++;
-          onRecord(s);
+          onRegion(text, from, to);
         },
         chunkDone: () => (stopping ? undefined : yieldToTimers()),
       }, { skipLines: fileLines, signal: abort.signal, ...(opts.stdin ? { stdin: opts.stdin } : {}) });

@@ -11,8 +11,8 @@ import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 
 export interface LineSink {
-  /** Called for every line, synchronously. */
-  line(s: string): void;
+  /** Called for every line, synchronously: the line is text[from, to) (no terminator). */
+  line(text: string, from: number, to: number): void;
   /** Called after each chunk; awaiting it gives backpressure. */
   chunkDone(): Promise<void> | void;
 }
@@ -47,7 +47,8 @@ async function* gunzipIfNeeded(src: Readable): AsyncGenerator<Buffer> {
 export class LineSplitter {
   private carry = '';
   private pendingCR = false;
-  constructor(private readonly emit: (line: string) => void) {}
+  /** `emit(text, from, to)`: the line is text[from, to); text is usually the whole chunk (no copy). */
+  constructor(private readonly emit: (text: string, from: number, to: number) => void) {}
 
   push(text: string): void {
     const emit = this.emit;
@@ -76,9 +77,10 @@ export class LineSplitter {
         next = nl + 1;
       } else break;
       if (this.carry !== '') {
-        emit(this.carry + text.slice(start, end));
+        const joined = this.carry + text.slice(start, end);
         this.carry = '';
-      } else emit(text.slice(start, end));
+        emit(joined, 0, joined.length);
+      } else emit(text, start, end);
       i = start = next;
       if (i >= len) break;
     }
@@ -90,7 +92,7 @@ export class LineSplitter {
     if (this.carry !== '') {
       const c = this.carry;
       this.carry = '';
-      this.emit(c);
+      this.emit(c, 0, c.length);
     }
   }
 }
@@ -113,10 +115,10 @@ export async function readLines(path: string, sink: LineSink, opts: { skipLines?
   const decoder = new StringDecoder('utf8');
   let skip = opts.skipLines ?? 0;
   let n = 0;
-  const splitter = new LineSplitter((s) => {
+  const splitter = new LineSplitter((text, from, to) => {
     n++;
     if (skip > 0) skip--;
-    else sink.line(s);
+    else sink.line(text, from, to);
   });
   for await (const chunk of readChunks(path, opts.stdin)) {
     if (opts.signal?.aborted) break;

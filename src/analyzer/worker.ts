@@ -29,7 +29,7 @@ if (port) {
       engine.setWatermark(m.watermark);
       engine.beginBatch(m.batchTime);
       const e = engine;
-      splitter = new LineSplitter((l) => e.processLine(l));
+      splitter = new LineSplitter((t, a, b) => e.processRegion(t, a, b));
     } else if (m.type === 'chunk') {
       // Chunks hold whole lines (cut after a LF), so each one decodes on its own.
       splitter!.push(Buffer.from(m.buf).toString('utf8'));

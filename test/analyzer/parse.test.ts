@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  emptyParsedLine, extractBytes, extractBytesText, extractEndpoint, extractIp, extractMethod, extractProtocol,
+  emptyParsedLine, parseRegion, F_ALL, extractBytes, extractBytesText, extractEndpoint, extractIp, extractMethod, extractProtocol,
   extractStatus, extractTimestamp, isMalformed, parseLine, MALFORMED_MASK,
 } from '../../src/analyzer/parse.js';
 
@@ -139,6 +139,35 @@ function checkAgainstOracle(line: string): void {
   expect(extractBytes(line), `bytes of ${JSON.stringify(line)}`).toBe(castInt(oracle(ORACLE.bytes, line)));
   expect(extractBytesText(line)).toBe(oracle(ORACLE.bytes, line));
 }
+
+describe('parseRegion (a line inside a larger chunk)', () => {
+  it('gives the same fields as parseLine on the line alone, whatever surrounds it', () => {
+    const alphabet = ['"', ' ', '[', ']', '1', '2', '0', 'a', '-', '/', ':', '+', '\r', '\n'];
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const lines = [...NASA_CASES, ...EDGE_CASES].map(([, l]) => l);
+    for (let k = 0; k < 3000; k++) {
+      let l = '';
+      for (let i = rnd(50); i > 0; i--) l += alphabet[rnd(alphabet.length)];
+      lines.push(l);
+    }
+    // Several lines in one chunk, consumed in order (as the splitter does): the memo of
+    // indexOf must not leak positions between lines.
+    const chunk = lines.join('\u0000"[ 123 ');
+    let from = 0;
+    for (const l of lines) {
+      const a = emptyParsedLine();
+      const b = emptyParsedLine();
+      parseLine(l, a);
+      parseRegion(chunk, from, from + l.length, b, F_ALL);
+      expect(b, JSON.stringify(l)).toEqual(a);
+      from += l.length + '\u0000"[ 123 '.length;
+    }
+  });
+});
 
 describe('parseLine', () => {
   it('null line gives null fields (a Kafka record without a value)', () => {
