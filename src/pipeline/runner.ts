@@ -28,6 +28,8 @@ import { Stack } from './stack.js';
 import { fmtBytes, fmtInt, fmtSecs, StatusLine } from './status.js';
 
 export const DEFAULT_GENERATED_LINES = 200_000;
+/** How long an agent may drain its memory channel at stop (tsagent's default is 5 s). */
+const DRAIN_MS = 60_000;
 
 export interface PipelineOptions {
   /** File or http(s)/ftp URL; undefined = generated NASA-like data. */
@@ -51,6 +53,8 @@ export interface PipelineOptions {
   /** Directory with flume-agent1.conf, flume-agent2.conf, log-analysis.conf. Default <repo>/conf. */
   confDir?: string | undefined;
   repoRoot: string;
+  /** Extra properties `agent.key=value` (agent1., agent2. or analyzer.), written to the agent's overlay file. */
+  sets?: string[] | undefined;
   /** Show the analyzer's console output live (default true). */
   showAnalyzer?: boolean;
   /** Longest wait after the replay for the last line to reach HDFS and the analyzer (ms). */
@@ -183,7 +187,15 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
   const a1 = await agent1Info(f1);
   const a2 = await agent2Info(f2);
   const an = await analyzerInfo(fa);
-  const trigger = o.trigger ?? an.trigger;
+  const sets: Array<readonly [string, string]> = (o.sets ?? []).map((x) => {
+    const i = x.indexOf('=');
+    const k = i > 0 ? x.slice(0, i).trim() : '';
+    if (!k || ![a1.agent, a2.agent, an.agent].some((a) => k.startsWith(`${a}.`))) {
+      throw new TsagentError('PIPELINE_OPTIONS', `pipeline: --set "${x}" must be KEY=VALUE with KEY starting with ${a1.agent}., ${a2.agent}. or ${an.agent}. (e.g. ${a1.kafkaSinkKey}.flumeBatchSize=1000)`);
+    }
+    return [k, x.slice(i + 1).trim()] as const;
+  });
+  const trigger = o.trigger ?? sets.find(([k]) => k === `${an.agent}.trigger`)?.[1] ?? an.trigger;
   const triggerMs = durationMs(trigger);
   if (a2.topics.length !== 1 || a2.topics[0] !== a1.topic || !an.topics.includes(a1.topic)) {
     throw new TsagentError('PIPELINE_CONF', `pipeline: the files do not form one pipeline: agent 1 writes topic '${a1.topic}', agent 2 reads '${a2.topics.join(',')}', the analyzer reads '${an.topics.join(',')}'`);
@@ -264,9 +276,10 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
       writeFileSync(file, overlayText(`tsagent pipeline ${runId}: overrides on top of ${name}'s file (later files win)`, entries));
       return ['-f', file];
     };
-    const ov1 = overlay('agent1', isolate ? [[`${a1.netcatKey}.port`, String(ncPort)], [`${a1.kafkaSinkKey}.kafka.topic`, topic]] : []);
-    const ov2 = overlay('agent2', isolate ? [[`${a2.kafkaSourceKey}.kafka.topics`, topic], [`${a2.kafkaSourceKey}.kafka.consumer.group.id`, group2], [`${a2.hdfsSinkKey}.hdfs.filePrefix`, prefix]] : []);
+    const ov1 = overlay('agent1', [...(isolate ? [[`${a1.netcatKey}.port`, String(ncPort)] as const, [`${a1.kafkaSinkKey}.kafka.topic`, topic] as const] : []), ...sets.filter(([k]) => k.startsWith(`${a1.agent}.`))]);
+    const ov2 = overlay('agent2', [...(isolate ? [[`${a2.kafkaSourceKey}.kafka.topics`, topic] as const, [`${a2.kafkaSourceKey}.kafka.consumer.group.id`, group2] as const, [`${a2.hdfsSinkKey}.hdfs.filePrefix`, prefix] as const] : []), ...sets.filter(([k]) => k.startsWith(`${a2.agent}.`))]);
     const ova = overlay('analyzer', [
+      ...sets.filter(([k]) => k.startsWith(`${an.agent}.`)),
       ...(isolate ? [[`${an.agent}.source.kafka.topics`, topic] as const, [`${an.agent}.source.kafka.groupId`, `tsagent-analyzer-${runId.replace(/[^a-z0-9]/g, '')}`] as const] : []),
       ...(o.trigger !== undefined ? [[`${an.agent}.trigger`, o.trigger] as const] : []),
     ]);
@@ -275,7 +288,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
     const m1 = await freePort();
     const m2 = await freePort();
     const agent2Start = Date.now();
-    const c2 = startChild('agent2', ['agent', '-f', f2, ...ov2, '-n', a2.agent, '-Dflume.monitoring.type=http', `-Dflume.monitoring.port=${m2}`], childEnv, agentLines('agent2'));
+    const c2 = startChild('agent2', ['agent', '-f', f2, ...ov2, '-n', a2.agent, '-Dflume.monitoring.type=http', `-Dflume.monitoring.port=${m2}`, `-Dtsagent.drain.timeout=${DRAIN_MS}`], childEnv, agentLines('agent2'));
     await c2.waitFor(/started from/, 'stderr', 60_000, "'started from'", signal);
     say(`agent 2 running (pid ${String(c2.pid)}): Kafka ${topic} (group ${group2}) -> HDFS ${a2.hdfsPath}/${prefix}.*${a2.fileSuffix}`);
 
@@ -290,7 +303,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
     await ca.waitFor(/^Batch: 0$/, 'stdout', 60_000, 'batch 0', signal);
     say(`analyzer running (pid ${String(ca.pid)}): Kafka ${topic}, trigger ${trigger}`);
 
-    const c1 = startChild('agent1', ['agent', '-f', f1, ...ov1, '-n', a1.agent, '-Dflume.monitoring.type=http', `-Dflume.monitoring.port=${m1}`], childEnv, agentLines('agent1'));
+    const c1 = startChild('agent1', ['agent', '-f', f1, ...ov1, '-n', a1.agent, '-Dflume.monitoring.type=http', `-Dflume.monitoring.port=${m1}`, `-Dtsagent.drain.timeout=${DRAIN_MS}`], childEnv, agentLines('agent1'));
     await c1.waitFor(/started from/, 'stderr', 60_000, "'started from'", signal);
     say(`agent 1 running (pid ${String(c1.pid)}): netcat ${ncHost}:${ncPort} -> Kafka ${topic}`);
     endStage('agents started');
@@ -401,8 +414,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
 
     // --- 6. close agent 2's files and count their lines ---
     stopping = true;
-    const s = await c2.stop(30_000);
-    if (s.killed) say('agent 2 did not stop within 30 s and was killed; its last files may still be .tmp');
+    const s = await c2.stop(DRAIN_MS + 15_000);
+    if (s.killed) say('agent 2 did not stop in time and was killed; its last files may still be .tmp');
     const layout = { dir: hdfsPathPart(a2.hdfsPath), filePrefix: prefix, fileSuffix: a2.fileSuffix, inUsePrefix: a2.inUsePrefix, inUseSuffix: a2.inUseSuffix };
     const files = await listSinkFiles(hdfs, layout, agent2Start);
     let hdfsLines = 0;
@@ -434,8 +447,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
     for (const name of order) {
       const c = children.find((x) => x.name === name);
       if (!c || !c.running) continue;
-      const r = await c.stop(15_000);
-      if (r.killed) say(`${name} did not stop within 15 s; killed`);
+      const r = await c.stop(DRAIN_MS + 15_000);
+      if (r.killed) say(`${name} did not stop within ${(DRAIN_MS + 15_000) / 1000} s; killed`);
     }
     for (const c of children) live.delete(c);
     if (admin) {

@@ -18,6 +18,7 @@ interface PipelineArgs {
   'hide-analyzer'?: boolean;
   timeout?: number;
   json?: boolean;
+  set?: string[];
 }
 
 function fail(message: string): never {
@@ -42,6 +43,7 @@ export const pipelineCommand: CommandModule<object, PipelineArgs> = {
       .option('hide-analyzer', { type: 'boolean', describe: "do not print the analyzer's console output (it is still in the run dir)" })
       .option('timeout', { type: 'number', describe: 'seconds to wait after the replay for the last line to reach HDFS and the analyzer' })
       .option('json', { type: 'boolean', describe: 'print the summary as JSON' })
+      .option('set', { type: 'string', array: true, describe: 'override a property of the pipeline files, e.g. --set agent1.sinks.kafka_sink.flumeBatchSize=1000 (overlay file; conf/ is not changed)' })
       .example('npm start', 'the same as: tsagent pipeline (200,000 generated lines)')
       .example('tsagent pipeline ../shared/data/nasa/NASA_access_log_Jul95.head-124979.txt.gz', 'a real log')
       .example('tsagent pipeline ftp://ita.ee.lbl.gov/traces/NASA_access_log_Jul95.gz --rate 2000', "the seed's URL, paced")
@@ -73,7 +75,7 @@ export const pipelineCommand: CommandModule<object, PipelineArgs> = {
       repoRoot, input: argv.input, lines: argv.lines, seed: argv.seed, rate: argv.rate, limit: argv.limit, trigger: argv.trigger,
       keepStack: argv['keep-stack'] === true, isolate: argv.isolate === true, runDir: argv['run-dir'],
       confDir: argv['conf-dir'] ? path.resolve(argv['conf-dir']) : undefined, showAnalyzer: argv['hide-analyzer'] !== true,
-      timeoutMs: argv.timeout !== undefined ? argv.timeout * 1000 : undefined, signal: controller.signal,
+      timeoutMs: argv.timeout !== undefined ? argv.timeout * 1000 : undefined, signal: controller.signal, sets: argv.set,
     };
     try {
       const s = await runPipeline(opts);
