@@ -478,7 +478,11 @@ class Replayer {
       return due;
     }
     let ts = clfTimestampMs(line);
-    if (Number.isNaN(ts)) ts = Number.isNaN(this.lastTs) ? 0 : this.lastTs;
+    if (Number.isNaN(ts)) {
+      // No timestamp: goes with the previous line (or at once, before the first timestamp).
+      if (Number.isNaN(this.lastTs)) return now;
+      ts = this.lastTs;
+    }
     if (Number.isNaN(this.firstTs)) {
       this.firstTs = ts;
       this.paceBase = now;
@@ -541,7 +545,10 @@ class Replayer {
           this.srcHead++;
           this.srcQueued--;
           this.freshIndex++;
-          if (this.pacing.kind === 'speedup') this.lastTs = clfTimestampMs(line);
+          if (this.pacing.kind === 'speedup') {
+            const ts = clfTimestampMs(line);
+            if (!Number.isNaN(ts)) this.lastTs = ts;
+          }
         }
         if (this.srcHead >= head.length) {
           this.src.shift();

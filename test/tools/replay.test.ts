@@ -241,6 +241,15 @@ describe('replay: pacing', () => {
     expect(server.committed).toEqual(lines);
   });
 
+  it('--speedup sends lines without a timestamp with their neighbours', async () => {
+    const server = await netcat();
+    const lines = ['no timestamp first', 'h - - [01/Jul/1995:00:00:00 -0400] "GET / HTTP/1.0" 200 1', 'garbage', 'h - - [01/Jul/1995:00:00:20 -0400] "GET / HTTP/1.0" 200 1'];
+    const s = await replay(base(server, Readable.from([lines.join('\n')]), { speedup: 100 }));
+    expect(server.committed).toEqual(lines);
+    expect(s.elapsedMs).toBeGreaterThanOrEqual(190);
+    expect(s.elapsedMs).toBeLessThan(3000);
+  });
+
   it.each([
     ['01/Jul/1995:00:00:01 -0400', Date.UTC(1995, 6, 1, 4, 0, 1)],
     ['31/Dec/1999:23:59:59 +0100', Date.UTC(1999, 11, 31, 22, 59, 59)],
