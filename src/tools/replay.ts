@@ -606,12 +606,15 @@ class Replayer {
   }
 
   private applyOk(n: number): void {
-    this.acked += n;
-    if (!this.ack) return;
+    if (!this.ack) {
+      this.acked += n;
+      return;
+    }
     if (n > this.inflightCount) {
       this.protocolError(`${this.target} sent more replies than lines; is it a Flume netcat source?`);
       return;
     }
+    this.acked += n;
     if (this.window < this.maxInFlight) {
       const grow = this.window < this.ssthresh ? n : Math.max(1, Math.floor((n * MIN_WINDOW) / this.window));
       this.window = Math.min(this.maxInFlight, this.window + grow);
