@@ -6,6 +6,8 @@ import file, { FileChannel } from '../../src/channels/file.js';
 import { ChannelException, ChannelFullException, ConfigurationError } from '../../src/core/errors.js';
 import { createEvent } from '../../src/core/event.js';
 import { buildComponent } from '../../src/engine/build.js';
+import { DefaultChannelProcessor, replicatingSelector } from '../../src/engine/channel-processor.js';
+import { ConsoleLogger } from '../../src/core/logger.js';
 
 const dirs: string[] = [];
 const open: FileChannel[] = [];
@@ -319,5 +321,20 @@ describe('file channel', () => {
     takeCommit(ch, 1);
     await s;
     expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('through the ChannelProcessor: a full channel is waited on for keep-alive, then fails with Flume\'s message', async () => {
+    const ch = channel(tmp(), { capacity: '2', transactionCapacity: '2', 'keep-alive': '1' });
+    const proc = new DefaultChannelProcessor(replicatingSelector([ch], []), [], ConsoleLogger.create('OFF'));
+    await proc.processEventBatch([createEvent('a'), createEvent('b')]);
+    // Room appears within keep-alive: the batch commits.
+    setTimeout(() => takeCommit(ch, 1), 200);
+    await proc.processEventBatch([createEvent('c')]);
+    expect(drain(ch)).toEqual(['b', 'c']);
+    putCommit(ch, ['d', 'e']);
+    const t0 = Date.now();
+    await expect(proc.processEventBatch([createEvent('f')])).rejects.toThrow(/reached it's capacity/);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(drain(ch)).toEqual(['d', 'e']);
   });
 });
