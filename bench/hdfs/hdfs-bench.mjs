@@ -4,7 +4,7 @@
  * tuned settings, plus the local file:/// path as a reference.
  *
  *   npm run build && bash stack/stack.sh up
- *   node bench/hdfs/hdfs-bench.mjs [--events 200000] [--json bench/results/hdfs.json]
+ *   node bench/hdfs/hdfs-bench.mjs [--events 200000] [--json bench/hdfs/results.json]
  *
  * Each run: a memory channel pre-filled with N NASA-like lines (timestamp header set, as the Kafka
  * source does) is drained by the HDFS sink (process() in a loop, as the runner does under load);
