@@ -53,6 +53,7 @@ export class SyslogTcpSource implements Source {
     this.sockets.add(sock);
     this.counters.values.OpenConnectionCount++;
     const split = new SyslogStreamSplitter(this.opts.maxSize);
+    const opts: SyslogOptions = { ...this.opts, state: {} }; // Flume: one parser per connection
     const ip = sock.remoteAddress ?? '';
     const { clientIPHeader, clientHostnameHeader } = this.ctx.props;
     sock.on('data', (chunk: Buffer) => {
@@ -60,7 +61,7 @@ export class SyslogTcpSource implements Source {
       split.push(chunk, msgs);
       if (msgs.length === 0) return;
       const events: Event[] = msgs.map((m) => {
-        const e = buildSyslogEvent(m.raw, this.opts, m.incomplete);
+        const e = buildSyslogEvent(m.raw, opts, m.incomplete);
         if (clientIPHeader) e.headers[clientIPHeader] = ip;
         if (clientHostnameHeader) e.headers[clientHostnameHeader] = ip;
         return e;

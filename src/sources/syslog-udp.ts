@@ -49,7 +49,8 @@ export class SyslogUDPSource implements Source {
   private readonly batcher: DatagramBatcher;
   readonly counters: CounterGroup<(typeof SOURCE_COUNTERS)[number]>;
   constructor(private readonly ctx: ComponentContext<Props>) {
-    this.opts = { keepFields: parseKeepFields(ctx.props.keepFields), maxSize: 1 << 16, now: () => ctx.clock.now() };
+    // One parser for the whole source, as Flume's single UDP handler (its state included).
+    this.opts = { keepFields: parseKeepFields(ctx.props.keepFields), maxSize: 1 << 16, now: () => ctx.clock.now(), state: {} };
     this.counters = ctx.counters('SOURCE', SOURCE_COUNTERS);
     this.batcher = new DatagramBatcher(async (events) => {
       try {

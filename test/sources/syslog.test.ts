@@ -89,6 +89,35 @@ describe('syslog parsing (Flume SyslogUtils)', () => {
   });
 });
 
+describe('parity with Flume 1.11 (observed with the real agent on the same input)', () => {
+  it('the last parsed priority/version carry over to later unparsed messages of the same parser', () => {
+    const opts = { keepFields: parseKeepFields('none'), maxSize: 2500, state: {} };
+    const input = [
+      '<13>Oct 11 22:14:15 web1 nginx: GET /index.html',
+      '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 - An application event',
+      'garbage line',
+      '<14>just some text',
+      '<34>1 2003-10-11T22:14:15+02:00 h2 app - - - msg',
+      '<1234>x',
+    ];
+    const out = input.map((l) => buildSyslogEvent(Buffer.from(l), opts));
+    // What Flume 1.11's logger sink printed for this input over one TCP connection (TZ=UTC):
+    const flume: Array<[Record<string, string>, string]> = [
+      [{ host: 'web1', Severity: '5', Facility: '1', priority: '13' }, 'nginx: GET /index.html'],
+      [{ host: 'mymachine.example.com', Severity: '5', Facility: '20', priority: '165', version: '1', timestamp: '1065910455003' }, 'evntslog - ID47 - An application event'],
+      [{ Severity: '0', Facility: '0', priority: '165', version: '1', 'flume.syslog.status': 'Invalid' }, 'garbage line'],
+      [{ Severity: '6', Facility: '1', priority: '165', version: '1' }, '<14>just some text'],
+      [{ host: 'h2', Severity: '2', Facility: '4', priority: '34', version: '1', timestamp: '1065903255000' }, 'app - - - msg'],
+      [{ Severity: '0', Facility: '0', priority: '34', version: '1', 'flume.syslog.status': 'Invalid' }, '<1234>x'],
+    ];
+    // RFC 3164 stamps depend on the current year and the .003 stamp on the time zone: compared apart.
+    const noTs = (h: Record<string, string>): Record<string, string> => { const { timestamp: _t, ...rest } = h; return rest; };
+    expect(out.map((e) => [noTs(e.headers), e.body.toString()])).toEqual(flume.map(([h, b]) => [noTs(h), b]));
+    expect(out[1]!.headers.timestamp).toBe(String(new Date(2003, 9, 11, 22, 14, 15, 3).getTime()));
+    expect(out[4]!.headers.timestamp).toBe('1065903255000');
+  });
+});
+
 describe('syslogtcp source', () => {
   it('receives newline-delimited messages over TCP, with clientIPHeader', async () => {
     const src = buildComponent(syslogTcp, 'r1', { host: '127.0.0.1', port: '0', clientIPHeader: 'ip' }, { logger: new MemoryLogger() }).instance as SyslogTcpSource;

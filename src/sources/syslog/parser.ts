@@ -96,15 +96,24 @@ export interface SyslogOptions {
   /** Maximum bytes of one message (TCP eventSize); longer ones are cut (Incomplete). */
   maxSize: number;
   now?: () => number;
+  /**
+   * Flume keeps the last parsed `priority` and `version` per parser (per TCP connection; one for
+   * the whole UDP source) and puts them on later messages that do not match either layout,
+   * invalid ones included. Pass a state object to reproduce that.
+   */
+  state?: { priority?: string; version?: string };
 }
 
 /** Builds the event from one complete message (bytes without the delimiter). */
 export function buildSyslogEvent(raw: Buffer, opts: SyslogOptions, incomplete = false): Event {
   const headers: Record<string, string> = {};
+  const st = opts.state ?? {};
   const pri = /^<(\d{1,3})>/.exec(raw.toString('latin1', 0, Math.min(raw.length, 5)));
   if (!pri) {
     headers.Facility = '0';
     headers.Severity = '0';
+    if (st.priority) headers.priority = st.priority;
+    if (st.version) headers.version = st.version;
     headers[EVENT_STATUS] = 'Invalid';
     return { headers, body: raw };
   }
@@ -115,10 +124,11 @@ export function buildSyslogEvent(raw: Buffer, opts: SyslogOptions, incomplete = 
   let body: string | undefined;
   const m5 = RFC5424.exec(text);
   const m = m5 ?? RFC3164.exec(text);
+  if (m) { st.priority = m[1]; st.version = m[2]; }
+  if (st.priority) headers.priority = st.priority;
+  if (st.version) headers.version = st.version;
   if (m) {
     const [, priority, version, stamp, host, msg] = m;
-    if (priority) headers.priority = priority;
-    if (version) headers.version = version;
     if (stamp !== undefined) {
       const ts = m5 ? parse5424Stamp(stamp) : parse3164Stamp(stamp.replace(/ {2}/g, ' '), (opts.now ?? Date.now)());
       if (ts !== undefined) headers.timestamp = String(ts);
