@@ -72,3 +72,14 @@ export function countTagged(lines: readonly string[], tag: string): Map<string, 
   for (const l of lines) if (l.includes(tag)) m.set(l, (m.get(l) ?? 0) + 1);
   return m;
 }
+
+/** Number of lines in every file of `dir` (cheap: counts newline bytes). */
+export function countNewlines(dir: string): number {
+  let n = 0;
+  for (const f of readdirSync(dir)) {
+    const b = readFileSync(path.join(dir, f));
+    let i = -1;
+    while ((i = b.indexOf(10, i + 1)) !== -1) n++;
+  }
+  return n;
+}
