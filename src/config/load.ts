@@ -51,6 +51,8 @@ export async function loadConfig(o: LoadOptions): Promise<Loaded> {
   const typeEntry = properties.map.get(`${o.agentName}.type`);
   if (typeEntry) {
     out.agentType = typeEntry.value.trim();
+    // Not a Flume agent: Flume's key rules (e.g. empty values are dropped) do not apply to it.
+    out.problems = problems.filter((p) => !(p.code === 'EMPTY_VALUE' && p.key?.startsWith(`${o.agentName}.`)));
     return out;
   }
   const sel = selectAgent(tree, o.agentName, properties.file);
