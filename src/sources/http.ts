@@ -42,9 +42,11 @@ class BadRequest extends Error {}
 
 /** Flume's JSONHandler: Gson into List<JSONEvent>; header values and bodies coerced to strings. */
 export function parseJsonEvents(text: string, charset: BufferEncoding): Event[] {
+  // Flume (Gson) reads an empty body or `null` as a null list and then fails: 500, not 400.
+  if (text.trim() === '') throw new Error('empty request: expected a JSON array of events');
   let v: unknown;
   try { v = JSON.parse(text); } catch { throw new BadRequest('Request has invalid JSON Syntax.'); }
-  if (v === null) throw new Error('null'); // Gson yields null for empty input; Flume then fails (500)
+  if (v === null) throw new Error('null request: expected a JSON array of events');
   if (!Array.isArray(v)) throw new BadRequest('Request has invalid JSON Syntax.');
   const scalar = (x: unknown): string | undefined => {
     if (x === null || x === undefined) return undefined;
@@ -53,7 +55,7 @@ export function parseJsonEvents(text: string, charset: BufferEncoding): Event[] 
     throw new BadRequest('Request has invalid JSON Syntax.');
   };
   return v.map((o): Event => {
-    if (o === null) return { headers: {}, body: Buffer.alloc(0) };
+    if (o === null) throw new Error('null event in the array');
     if (typeof o !== 'object' || Array.isArray(o)) throw new BadRequest('Request has invalid JSON Syntax.');
     const rec = o as Record<string, unknown>;
     const headers: Record<string, string> = {};
@@ -71,9 +73,8 @@ function charsetOf(contentType: string | undefined): BufferEncoding | 'bad' {
   const m = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '');
   if (!m) return 'utf8';
   const c = m[1]!.toLowerCase();
-  if (c === 'utf-8' || c === 'utf8') return 'utf8';
-  if (c === 'utf-16le') return 'utf16le';
-  return 'bad';
+  if (c === 'utf-8') return 'utf8';
+  return 'bad'; // Flume accepts UTF-8, UTF-16 and UTF-32 only; tsagent UTF-8 only
 }
 
 export class HTTPSource implements Source {
@@ -139,7 +140,7 @@ export class HTTPSource implements Source {
     let events: Event[];
     try {
       const cs = charsetOf(req.headers['content-type']);
-      if (cs === 'bad') throw new Error(`${req.headers['content-type']} is not supported by JSONHandler; use UTF-8`);
+      if (cs === 'bad') throw new Error('JSON handler supports UTF-8, UTF-16 and UTF-32 only.');
       events = parseJsonEvents(Buffer.concat(chunks).toString(cs), cs);
     } catch (e) {
       c.EventReadFail++;

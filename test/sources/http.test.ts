@@ -45,7 +45,9 @@ describe('http source (JSONHandler)', () => {
     ['not JSON', '{oops', 400, 'Bad request from client. Request has invalid JSON Syntax.'],
     ['an object instead of an array', '{"body":"x"}', 400, 'Bad request from client. Request has invalid JSON Syntax.'],
     ['a header value that is an object', '[{"headers":{"a":{"b":1}},"body":"x"}]', 400, 'Bad request from client. Request has invalid JSON Syntax.'],
-    ['an empty request (Flume answers 500 after a NullPointerException)', '', 400, 'Bad request from client. Request has invalid JSON Syntax.'],
+    ['an empty request (Flume: NullPointerException)', '', 500, 'Deserializer threw unexpected exception. empty request: expected a JSON array of events'],
+    ['null', 'null', 500, 'Deserializer threw unexpected exception. null request: expected a JSON array of events'],
+    ['a null event', '[null]', 500, 'Deserializer threw unexpected exception. null event in the array'],
   ])('%s -> %i', async (_n, body, status, msg) => {
     const { c, src, url } = await setup();
     const r = await fetch(url, { method: 'POST', body });
@@ -72,9 +74,10 @@ describe('http source (JSONHandler)', () => {
     expect(src.counters.get('ChannelWriteFail')).toBe(1);
   });
 
-  it('GET is treated as POST; other methods get 405', async () => {
+  it('GET is handled as POST (no body: 500 as Flume); other methods get 405', async () => {
     const { c, url } = await setup();
     expect((await fetch(url, { method: 'PUT', body: '[]' })).status).toBe(405);
+    expect((await fetch(url)).status).toBe(500);
     expect(c.size()).toBe(0);
   });
 
@@ -82,12 +85,12 @@ describe('http source (JSONHandler)', () => {
     const { url } = await setup();
     const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json; charset=ISO-8859-1' }, body: '[]' });
     expect(r.status).toBe(500);
-    expect(await r.text()).toMatch(/^Deserializer threw unexpected exception\./);
+    expect((await r.text()).trim()).toBe('Deserializer threw unexpected exception. JSON handler supports UTF-8, UTF-16 and UTF-32 only.');
   });
 
   it('parseJsonEvents: a null body or missing fields give empty values; numbers/booleans become strings', () => {
-    expect(parseJsonEvents('[{"headers":{"b":true,"x":null},"body":null},{"body":5}]', 'utf8').map((e) => [e.headers, e.body.toString()]))
-      .toEqual([[{ b: 'true' }, ''], [{}, '5']]);
+    expect(parseJsonEvents('[{"headers":{"b":true,"x":null},"body":null},{"body":5},{}]', 'utf8').map((e) => [e.headers, e.body.toString()]))
+      .toEqual([[{ b: 'true' }, ''], [{}, '5'], [{}, '']]);
   });
 
   it.each([
