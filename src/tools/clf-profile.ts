@@ -18,7 +18,7 @@ export interface ClfQuirks {
   moreThan3Parts: number;
   /** request containing a run of 2+ spaces */
   spaceRun: number;
-  /** third request part present but not HTTP/1.0 */
+  /** third request part present (non-empty) but not HTTP/1.0 */
   protocolNotHttp10: number;
   /** 4+ whitespace-separated parts */
   extraText: number;
@@ -139,7 +139,7 @@ export class ClfProfiler {
     if (parts.length === 2) q.noProtocol++;
     if (parts.length > 3) q.moreThan3Parts++;
     if (request.includes('  ')) q.spaceRun++;
-    if (parts.length >= 3 && parts[2] !== 'HTTP/1.0') q.protocolNotHttp10++;
+    if (parts.length >= 3 && parts[2] !== '' && parts[2] !== 'HTTP/1.0') q.protocolNotHttp10++;
     if (parts.length > 3 && request.split(/\s+/).filter((p) => p !== '').length >= 4) q.extraText++;
     if (request.endsWith(' ')) q.trailingSpace++;
     if (parts.length >= 2 && !(parts[1] ?? '').startsWith('/')) q.urlWithoutSlash++;

@@ -303,6 +303,7 @@ function* chunksCounted(o: ResolvedGenerateOptions, stats: { lines: number; byte
   const invalidQ = q(c.invalidByte, qu);
   const protoVQ = q(c.protocolV, qu);
   const noSlashQ = q(c.urlWithoutSlash, qu);
+  let extraSpacesToggle = false;
 
   const zone = ` ${tsZone(o.utcOffsetMinutes)}] "`;
   const offsetSec = o.utcOffsetMinutes * 60;
@@ -433,7 +434,11 @@ function* chunksCounted(o: ResolvedGenerateOptions, stats: { lines: number; byte
     else if (i >= trailingQ.next) { proto = ' " '; trailingQ.take(); }
     else if (i >= extraQ.next) { proto = ` ${rng.pick(EXTRA_TEXT)}${PROTO_TAIL}`; extraQ.take(); }
     else if (i >= extraSpacesQ.next) {
-      proto = `${' '.repeat(rng.range(8, 50))}${rng.pick(WORDS)}/${rng.pick(WORDS)}.html${PROTO_TAIL}`;
+      // Two shapes in turn: the run of spaces right after the URL, or before the protocol.
+      const words = `${rng.pick(WORDS)}/${rng.pick(WORDS)}.html`;
+      const spaces = ' '.repeat(rng.range(8, 50));
+      proto = extraSpacesToggle ? ` ${words}${spaces}HTTP/1.0" ` : `${spaces}${words}${PROTO_TAIL}`;
+      extraSpacesToggle = !extraSpacesToggle;
       extraSpacesQ.take();
     } else if (i >= invalidQ.next) {
       url = `/shuttle/countdown/dy \x80?${rng.pick(WORDS)}%20${rng.pick(WORDS)}`;

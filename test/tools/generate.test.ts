@@ -23,7 +23,7 @@ function realProfile(): Pick<ClfProfile, 'lines' | 'methods' | 'statuses' | 'qui
     statuses: { 200: 112_525, 302: 4_938, 304: 6_904, 403: 5, 404: 607 },
     quirks: {
       dashBytes: 1256, okZeroBytes: 300, noProtocol: 250, moreThan3Parts: 87, spaceRun: 80,
-      protocolNotHttp10: 112, extraText: 9, trailingSpace: 9, urlWithoutSlash: 2, nonAscii: 2,
+      protocolNotHttp10: 24, extraText: 9, trailingSpace: 9, urlWithoutSlash: 2, nonAscii: 2,
       strictFailures: 87, unparsable: 0,
     },
   };
