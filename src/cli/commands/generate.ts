@@ -45,8 +45,9 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .option('no-quirks', { type: 'boolean', describe: "clean CLF, without the real log's quirks" })
       .option('output', { alias: 'o', type: 'string', describe: 'output file (default stdout)' })
       .option('gzip', { type: 'boolean', describe: 'gzip the output (default: when --output ends in .gz)' })
-      .example('tsagent generate -n 1891715 -o july.log', 'a month-sized file')
-      .example('tsagent generate --size 1GiB --seed 7 | tsagent replay -', 'generate and replay without a file') as unknown as Argv<GenerateArgs>,
+      .example('tsagent generate -n 1891715 -o july.log', 'a month of log')
+      .example('tsagent generate -n 5 --seed 7', 'five lines to stdout')
+      .example('tsagent generate | tsagent replay -', 'endless, into an agent') as unknown as Argv<GenerateArgs>,
   handler: async (argv: GenerateArgs) => {
     const opts: WriteGeneratedOptions = {};
     if (argv.lines !== undefined) {

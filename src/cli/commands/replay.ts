@@ -60,11 +60,11 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('insecure', { type: 'boolean', describe: 'do not verify the certificate of https input' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress, only the summary and errors' })
       .option('json', { type: 'boolean', describe: 'print the summary as JSON' })
-      .example('tsagent replay access_log.gz', 'as fast as the agent acknowledges')
-      .example('tsagent replay http://host/log --rate 500', '500 lines/s')
-      .example('tsagent replay access_log.gz --speedup 60', 'an hour of log per minute')
-      .example('tsagent replay access_log.gz --delay 0.1', 'like stream_logs.py')
-      .example('tsagent generate -n 1000000 | tsagent replay -', 'generated data') as unknown as Argv<ReplayArgs>,
+      .example('tsagent replay log.gz', 'as fast as acked')
+      .example('tsagent replay URL --rate 500', '500 lines/s')
+      .example('tsagent replay log.gz --speedup 60', 'log hour per minute')
+      .example('tsagent replay log.gz --delay 0.1', 'like stream_logs.py')
+      .example('tsagent generate | tsagent replay -', 'generated data') as unknown as Argv<ReplayArgs>,
   handler: async (argv: ReplayArgs & { log_url?: string }) => {
     // yargs hands a lone `-` positional over as ''.
     const input = argv.input === '' ? '-' : (argv.input ?? argv.log_url ?? SEED_LOG_URL);
