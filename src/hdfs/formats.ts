@@ -20,7 +20,7 @@ const gzip = promisify(gzipCb);
 
 export type FileType = 'SequenceFile' | 'DataStream' | 'CompressedStream';
 export type WriteFormat = 'Writable' | 'Text';
-export type SerializerName = 'text' | 'header_and_text';
+export type SerializerName = 'text' | 'header_and_text' | 'avro_event';
 
 /** Per open file state a format keeps between batches. */
 export interface FileState {
@@ -76,9 +76,9 @@ export class DataStreamFormat implements FileFormat {
 
 export class GzipStreamFormat implements FileFormat {
   readonly codecExtension = '.gz';
-  constructor(private readonly serializer: SerializerName, private readonly newline: boolean) {}
-  encode(events: readonly Event[]): Promise<Buffer> {
-    return gzip(serializeText(events, this.serializer, this.newline));
+  constructor(private readonly serializer: SerializerName, private readonly newline: boolean, private readonly inner?: FileFormat) {}
+  async encode(events: readonly Event[], st: FileState, first: boolean, now: number): Promise<Buffer> {
+    return gzip(this.inner ? await this.inner.encode(events, st, first, now) : serializeText(events, this.serializer, this.newline));
   }
   validPrefix(data: Buffer): number {
     // Members start with 1f 8b 08; try the candidate boundaries from the end.
@@ -239,6 +239,116 @@ export class SequenceFileFormat implements FileFormat {
   }
 }
 
+
+// ------------------------------------------------------------------------------------------
+// Avro object container file of Flume's `avro_event` serializer: schema `Event` with
+// `headers: map<string>` and `body: bytes`; header written with the first batch, then one data
+// block per batch (DataFileWriter.flush() at every sink flush, as Flume).
+
+export const AVRO_EVENT_SCHEMA = '{"type":"record","name":"Event","fields":[{"name":"headers","type":{"type":"map","values":"string"}},{"name":"body","type":"bytes"}]}';
+
+function zigzag(n: number): Buffer {
+  let v = (BigInt(n) << 1n) ^ (BigInt(n) >> 63n);
+  const out: number[] = [];
+  while (v > 0x7fn) { out.push(Number((v & 0x7fn) | 0x80n)); v >>= 7n; }
+  out.push(Number(v));
+  return Buffer.from(out);
+}
+
+function readZigzag(b: Buffer, off: number): [number, number] | undefined {
+  let v = 0n;
+  let shift = 0n;
+  for (let i = off; i < b.length && i < off + 10; i++) {
+    const x = b[i]!;
+    v |= BigInt(x & 0x7f) << shift;
+    if ((x & 0x80) === 0) return [Number((v >> 1n) ^ -(v & 1n)), i - off + 1];
+    shift += 7n;
+  }
+  return undefined;
+}
+
+function avroBytes(b: Buffer): Buffer[] { return [zigzag(b.length), b]; }
+
+export class AvroEventFormat implements FileFormat {
+  readonly codecExtension = '';
+  constructor(private readonly syncInterval = 2048000) {}
+
+  header(sync: Buffer): Buffer {
+    const meta: Buffer[] = [zigzag(2)];
+    for (const [k, v] of [['avro.schema', AVRO_EVENT_SCHEMA], ['avro.codec', 'null']] as const) {
+      meta.push(...avroBytes(Buffer.from(k)), ...avroBytes(Buffer.from(v)));
+    }
+    meta.push(zigzag(0));
+    return Buffer.concat([Buffer.from([0x4f, 0x62, 0x6a, 1]), ...meta, sync]);
+  }
+
+  encode(events: readonly Event[], st: FileState, first: boolean): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    if (first || !st.sync) {
+      st.sync = randomBytes(16);
+      parts.push(this.header(st.sync));
+    }
+    let block: Buffer[] = [];
+    let blockBytes = 0;
+    let count = 0;
+    const flush = (): void => {
+      if (count === 0) return;
+      parts.push(zigzag(count), zigzag(blockBytes), ...block, st.sync!);
+      block = [];
+      blockBytes = 0;
+      count = 0;
+    };
+    for (const e of events) {
+      const rec: Buffer[] = [];
+      const keys = Object.keys(e.headers);
+      if (keys.length > 0) {
+        rec.push(zigzag(keys.length));
+        for (const k of keys) rec.push(...avroBytes(Buffer.from(k)), ...avroBytes(Buffer.from(e.headers[k]!)));
+      }
+      rec.push(zigzag(0), ...avroBytes(e.body));
+      for (const r of rec) { block.push(r); blockBytes += r.length; }
+      count++;
+      if (blockBytes >= this.syncInterval) flush();
+    }
+    flush();
+    return Promise.resolve(Buffer.concat(parts));
+  }
+
+  validPrefix(data: Buffer): number {
+    if (data.length < 4 || data.readUInt32BE(0) !== 0x4f626a01) return 0;
+    let o = 4;
+    // metadata map<bytes>
+    for (;;) {
+      const c = readZigzag(data, o);
+      if (!c) return 0;
+      o += c[1];
+      if (c[0] === 0) break;
+      let n = c[0];
+      if (n < 0) { const sz = readZigzag(data, o); if (!sz) return 0; o += sz[1]; n = -n; }
+      for (let i = 0; i < 2 * n; i++) {
+        const l = readZigzag(data, o);
+        if (!l) return 0;
+        o += l[1] + l[0];
+      }
+    }
+    if (o + 16 > data.length) return 0;
+    const sync = data.subarray(o, o + 16);
+    o += 16;
+    let good = o;
+    while (o < data.length) {
+      const c = readZigzag(data, o);
+      if (!c) break;
+      const sz = readZigzag(data, o + c[1]);
+      if (!sz) break;
+      const end = o + c[1] + sz[1] + sz[0] + 16;
+      if (sz[0] < 0 || end > data.length || !data.subarray(end - 16, end).equals(sync)) break;
+      o = end;
+      good = o;
+    }
+    return good;
+  }
+}
+
 // ------------------------------------------------------------------------------------------
 
 export interface FormatOptions {
@@ -247,12 +357,16 @@ export interface FormatOptions {
   codec: 'gzip' | undefined;
   serializer: SerializerName;
   appendNewline: boolean;
+  /** avro_event: serializer.syncIntervalBytes. */
+  syncIntervalBytes?: number;
 }
 
 export function createFormat(o: FormatOptions): FileFormat {
   switch (o.fileType) {
-    case 'DataStream': return new DataStreamFormat(o.serializer, o.appendNewline);
-    case 'CompressedStream': return new GzipStreamFormat(o.serializer, o.appendNewline);
+    case 'DataStream':
+      return o.serializer === 'avro_event' ? new AvroEventFormat(o.syncIntervalBytes) : new DataStreamFormat(o.serializer, o.appendNewline);
+    case 'CompressedStream':
+      return new GzipStreamFormat(o.serializer, o.appendNewline, o.serializer === 'avro_event' ? new AvroEventFormat(o.syncIntervalBytes) : undefined);
     case 'SequenceFile': return new SequenceFileFormat(o.writeFormat);
   }
 }

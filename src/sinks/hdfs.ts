@@ -66,11 +66,26 @@ const properties = {
     type: 'integer', default: 100, min: 1,
     description: 'tsagent only: with a backlog in the channel, up to this many transactions (each <= batchSize) are written with one request per file and committed together once durable; 1 = strictly one transaction per write as Flume.',
   },
-  serializer: { type: 'string', default: 'TEXT', description: 'DataStream/CompressedStream serializer: text or header_and_text.' },
-  'serializer.appendNewline': { type: 'boolean', default: true, description: 'Write a newline after each event.' },
+  serializer: { type: 'string', default: 'TEXT', description: 'DataStream/CompressedStream serializer: text, header_and_text or avro_event (or their Flume class names).' },
+  'serializer.appendNewline': { type: 'boolean', default: true, description: 'text/header_and_text: write a newline after each event.' },
+  'serializer.syncIntervalBytes': { type: 'integer', default: 2048000, min: 1, description: 'avro_event: bytes per Avro data block (a block also ends at every batch).' },
+  'serializer.compressionCodec': { type: 'string', default: 'null', description: 'avro_event: Avro block codec; only null is supported.' },
 } as const;
 
 export type HdfsSinkProps = PropsOf<typeof properties>;
+
+const SERIALIZERS: Record<string, SerializerName> = {
+  text: 'text',
+  'org.apache.flume.serialization.bodytexteventserializer$builder': 'text',
+  header_and_text: 'header_and_text',
+  'org.apache.flume.serialization.headerandbodytexteventserializer$builder': 'header_and_text',
+  avro_event: 'avro_event',
+  'org.apache.flume.serialization.flumeeventavroeventserializer$builder': 'avro_event',
+};
+
+function serializerOf(v: string): SerializerName | undefined {
+  return SERIALIZERS[v.trim().toLowerCase()];
+}
 
 function codecOf(v: string | undefined): string | undefined {
   if (v === undefined || v.trim() === '' || v.trim().toLowerCase() === 'none') return undefined;
@@ -100,9 +115,12 @@ function check(p: HdfsSinkProps): Problem[] {
   if (p['hdfs.fileType'] === 'SequenceFile' && codec !== undefined) {
     out.push({ severity: 'warning', code: 'IGNORED_PROPERTY', key: 'hdfs.codeC', message: 'compressed SequenceFiles are not supported by tsagent; files are written uncompressed (with the codec extension)' });
   }
-  const ser = p.serializer.trim().toLowerCase();
-  if (ser !== 'text' && ser !== 'header_and_text') {
-    out.push({ severity: 'error', code: 'UNSUPPORTED', key: 'serializer', message: `serializer ${p.serializer} is not supported by tsagent`, fix: 'use text or header_and_text' });
+  const ser = serializerOf(p.serializer);
+  if (ser === undefined) {
+    out.push({ severity: 'error', code: 'UNSUPPORTED', key: 'serializer', message: `serializer ${p.serializer} is not supported by tsagent`, fix: 'use text, header_and_text or avro_event' });
+  }
+  if (ser === 'avro_event' && p['serializer.compressionCodec'].trim().toLowerCase() !== 'null') {
+    out.push({ severity: 'error', code: 'UNSUPPORTED', key: 'serializer.compressionCodec', message: `Avro codec ${p['serializer.compressionCodec']} is not supported by tsagent`, fix: 'use serializer.compressionCodec = null (or hdfs.fileType = CompressedStream with gzip)' });
   }
   for (const k of ['hdfs.path', 'hdfs.filePrefix'] as const) {
     for (const m of staticEscapeProblems(p[k])) out.push({ severity: 'error', code: 'BAD_VALUE', key: k, message: m, fix: 'use %[localhost], %[IP] or %[FQDN]' });
@@ -170,8 +188,9 @@ export class HdfsSink implements Sink {
       fileType: p['hdfs.fileType'] as FileType,
       writeFormat: p['hdfs.writeFormat'] as WriteFormat,
       codec,
-      serializer: p.serializer.trim().toLowerCase() as SerializerName,
+      serializer: serializerOf(p.serializer) ?? 'text',
       appendNewline: p['serializer.appendNewline'],
+      syncIntervalBytes: p['serializer.syncIntervalBytes'],
     });
     const codecExt = codecOf(p['hdfs.codeC']) !== undefined ? (codec === 'gzip' ? '.gz' : `.${codecOf(p['hdfs.codeC'])}`) : '';
     this.names = {

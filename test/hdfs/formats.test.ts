@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createEvent } from '../../src/core/event.js';
-import { DataStreamFormat, GzipStreamFormat, SequenceFileFormat, SEQ_SYNC_INTERVAL, readVLong, writeVLong } from '../../src/hdfs/formats.js';
+import { AvroEventFormat, AVRO_EVENT_SCHEMA, DataStreamFormat, GzipStreamFormat, SequenceFileFormat, SEQ_SYNC_INTERVAL, readVLong, writeVLong } from '../../src/hdfs/formats.js';
 
 describe('Hadoop VLong (WritableUtils)', () => {
   // Expected bytes from WritableUtils.writeVLong.
@@ -24,8 +24,8 @@ describe('validPrefix finds the last complete record', () => {
   });
   it('gzip: the last complete member', async () => {
     const f = new GzipStreamFormat('text', true);
-    const m1 = await f.encode(events.slice(0, 2));
-    const m2 = await f.encode(events.slice(2));
+    const m1 = await f.encode(events.slice(0, 2), { length: 0 }, true, 0);
+    const m2 = await f.encode(events.slice(2), { length: 0 }, false, 0);
     const file = Buffer.concat([m1, m2]);
     expect(f.validPrefix(file)).toBe(file.length);
     expect(f.validPrefix(file.subarray(0, file.length - 3))).toBe(m1.length);
@@ -48,5 +48,18 @@ describe('validPrefix finds the last complete record', () => {
     expect(f.validPrefix(file)).toBe(file.length);
     expect(f.validPrefix(file.subarray(0, file.length - 1))).toBe(b1.length + (b2.length - (8 + 8 + 1 + 5)));
     expect(f.validPrefix(file.subarray(0, 10))).toBe(0);
+  });
+  it('avro_event: header once, one block per batch, the last complete block', async () => {
+    const f = new AvroEventFormat();
+    const st = { length: 0 };
+    const b1 = await f.encode(events.slice(0, 2), st, true, 0);
+    const b2 = await f.encode(events.slice(2), st, false, 0);
+    const file = Buffer.concat([b1, b2]);
+    expect(file.subarray(0, 4)).toEqual(Buffer.from('Obj\x01', 'latin1'));
+    expect(file.includes(Buffer.from(AVRO_EVENT_SCHEMA))).toBe(true);
+    expect(b2.includes(Buffer.from('avro.schema'))).toBe(false);
+    expect(f.validPrefix(file)).toBe(file.length);
+    expect(f.validPrefix(file.subarray(0, file.length - 1))).toBe(b1.length);
+    expect(f.validPrefix(file.subarray(0, 20))).toBe(0);
   });
 });

@@ -116,6 +116,8 @@ describe('hdfs sink on real HDFS', () => {
     ['SequenceFile Writable', { 'hdfs.fileType': 'SequenceFile' }, '', (l: string) => `${TS}\t${Buffer.from(l).toString('hex').replace(/(..)(?!$)/g, '$1 ')}`],
     ['SequenceFile Text', { 'hdfs.fileType': 'SequenceFile', 'hdfs.writeFormat': 'Text' }, '', (l: string) => `${TS}\t${l}`],
     ['CompressedStream gzip', { 'hdfs.fileType': 'CompressedStream', 'hdfs.codeC': 'gzip' }, '.gz', (l: string) => l],
+    // Avro's JSON rendering of `bytes` maps each byte to one char (ISO-8859-1), printed as UTF-8.
+    ['DataStream avro_event', { 'hdfs.fileType': 'DataStream', serializer: 'avro_event' }, '', (l: string) => `{"headers":{"timestamp":"${TS}"},"body":"${Buffer.from(l).toString('latin1')}"}`],
   ] as const)('%s is read back by Hadoop (hdfs dfs -text), across several batches', async (label, props, ext, render) => {
     const dir = `${BASE}/fmt-${label.replace(/\s+/g, '-')}`;
     const { sink, ch, clock } = await makeSink({ 'hdfs.path': `hdfs://${dir}`, 'hdfs.rollCount': '0', 'hdfs.rollSize': '0', 'hdfs.batchSize': '7', ...props });
