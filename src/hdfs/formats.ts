@@ -282,7 +282,7 @@ export class AvroEventFormat implements FileFormat {
     return Buffer.concat([Buffer.from([0x4f, 0x62, 0x6a, 1]), ...meta, sync]);
   }
 
-  encode(events: readonly Event[], st: FileState, first: boolean): Promise<Buffer> {
+  encode(events: readonly Event[], st: FileState, first: boolean, _now?: number): Promise<Buffer> {
     const parts: Buffer[] = [];
     if (first || !st.sync) {
       st.sync = randomBytes(16);
