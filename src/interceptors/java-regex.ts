@@ -44,8 +44,12 @@ export function translateJavaRegex(pattern: string): TranslatedRegex {
   }
   let out = '';
   let inClass = 0;
+  // Whether the previous token was a quantifier (a following `+` would make it possessive).
+  let prevQuant = false;
   for (let i = 0; i < p.length; i++) {
     const c = p[i]!;
+    const wasQuant: boolean = prevQuant;
+    prevQuant = false;
     if (c === '\\') {
       const n = p[i + 1];
       if (n === undefined) throw new JavaRegexError('pattern ends with a lone backslash');
@@ -104,7 +108,13 @@ export function translateJavaRegex(pattern: string): TranslatedRegex {
       if (rest.startsWith('>')) throw new JavaRegexError('atomic groups (?>…) are not supported');
       if (/^[a-zA-Z-]+[:)]/.test(rest) && !rest.startsWith('<')) throw new JavaRegexError('inline flags are only supported at the start of the pattern');
     }
-    if ((c === '+') && i > 0 && /[*+?}]/.test(p[i - 1]!) && p[i - 2] !== '\\') throw new JavaRegexError('possessive quantifiers (*+, ++, ?+) are not supported');
+    if (c === '+' && wasQuant) throw new JavaRegexError('possessive quantifiers (*+, ++, ?+) are not supported');
+    if (c === '*' || c === '+') prevQuant = true;
+    else if (c === '?') prevQuant = !wasQuant && p[i - 1] !== '('; // `+?` is lazy; `(?` is a group
+    else if (c === '{') {
+      const q = /^\{\d+(?:,\d*)?\}/.exec(p.slice(i));
+      if (q) { out += q[0]; i += q[0].length - 1; prevQuant = true; continue; }
+    }
     if (c === '$' && !multiline) { out += JAVA_EOL_BEFORE_END; continue; }
     out += c;
   }
