@@ -22,9 +22,8 @@
  * emits it then, in the same batch: Spark needs one more, possibly empty, batch for that).
  * Complete mode keeps every window (as Spark does) unless state.maxWindows bounds it.
  */
-import { F_TIMESTAMP, FIELD_BITS, MALFORMED_MASK, emptyParsedLine, isMalformed, parseLine, parseRegion, type FieldName, type ParsedLine } from './parse.js';
+import { F_EVENT_TIME, F_TIMESTAMP, FIELD_BITS, MALFORMED_MASK, emptyParsedLine, isMalformed, parseLine, parseRegion, type FieldName, type ParsedLine } from './parse.js';
 import { compareStrings, type DimValue, type OrderKey, type QuerySpec } from './query.js';
-import { ClfTimestampCache } from './time.js';
 
 export type OutputMode = 'complete' | 'update' | 'append';
 export type TimeMode = 'processing' | 'event';
@@ -130,7 +129,6 @@ export class AnalyzerEngine {
   private readonly states: QueryState[];
   private readonly parsed: ParsedLine = emptyParsedLine();
   private readonly mask: number;
-  private readonly tsCache = new ClfTimestampCache();
   private readonly numOverlapping: number;
   private readonly processing: boolean;
   private readonly dropMalformed: boolean;
@@ -147,7 +145,7 @@ export class AnalyzerEngine {
     this.states = opts.queries.map((q) => new QueryState(q));
     let mask = MALFORMED_MASK;
     for (const q of opts.queries) for (const f of [...q.groupBy, ...q.filterFields]) mask |= FIELD_BITS[f];
-    if (opts.time === 'event') mask |= F_TIMESTAMP;
+    if (opts.time === 'event') mask |= F_TIMESTAMP | F_EVENT_TIME;
     this.mask = mask;
     this.numOverlapping = Math.ceil(opts.windowMs / opts.slideMs);
     this.processing = opts.time === 'processing';
@@ -207,7 +205,7 @@ export class AnalyzerEngine {
     let t: number;
     if (this.processing) t = this.batchTime;
     else {
-      const e = this.tsCache.parse(p.timestamp);
+      const e = p.eventTime;
       if (e === null) {
         this.metrics.noEventTime++;
         return;

@@ -23,6 +23,8 @@
  * code-point matching.
  */
 
+import { clfEpochAt } from './time.js';
+
 /** Field bits, so that only the fields a job needs are extracted. */
 export const F_IP = 1;
 export const F_TIMESTAMP = 2;
@@ -32,6 +34,8 @@ export const F_PROTOCOL = 16;
 export const F_STATUS = 32;
 export const F_BYTES = 64;
 export const F_ALL = 127;
+/** Not a field: the event time of the timestamp (ParsedLine.eventTime), read in place. */
+export const F_EVENT_TIME = 128;
 
 export type FieldName = 'ip' | 'timestamp' | 'method' | 'endpoint' | 'protocol' | 'status' | 'bytes';
 export const FIELD_NAMES: readonly FieldName[] = ['ip', 'timestamp', 'method', 'endpoint', 'protocol', 'status', 'bytes'];
@@ -50,10 +54,12 @@ export interface ParsedLine {
   protocol: string | null;
   status: number | null;
   bytes: number | null;
+  /** Epoch ms of the timestamp (with F_EVENT_TIME), null when absent or not a valid time. */
+  eventTime: number | null;
 }
 
 export function emptyParsedLine(): ParsedLine {
-  return { ip: null, timestamp: null, method: null, endpoint: null, protocol: null, status: null, bytes: null };
+  return { ip: null, timestamp: null, method: null, endpoint: null, protocol: null, status: null, bytes: null, eventTime: null };
 }
 
 const SPACE = 32;
@@ -104,10 +110,16 @@ export function extractIp(s: string, from = 0, to = s.length): string {
 
 /** `\[(\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+\-]\d{4})\]`: a fixed-length (26) group. */
 export function extractTimestamp(s: string, from = 0, to = s.length): string {
+  const b = timestampStart(s, from, to);
+  return b < 0 ? '' : s.slice(b, b + 26);
+}
+
+/** Index of the timestamp group's first character, or -1. */
+function timestampStart(s: string, from: number, to: number): number {
   for (let b = BRACKETS.find(s, from); b !== -1 && b + 27 < to; b = BRACKETS.find(s, b + 1)) {
-    if (timestampAt(s, b + 1) && s.charCodeAt(b + 27) === 93 /* ] */) return s.slice(b + 1, b + 27);
+    if (timestampAt(s, b + 1) && s.charCodeAt(b + 27) === 93 /* ] */) return b + 1;
   }
-  return '';
+  return -1;
 }
 
 /** Does `\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+\-]\d{4}` match at i (the caller checked length)? */
@@ -216,7 +228,7 @@ export function digitsToInt(s: string, from: number, to: number): number | null 
 export function parseLine(line: string | null, out: ParsedLine, mask: number = F_ALL): void {
   if (line === null) {
     out.ip = out.timestamp = out.method = out.endpoint = out.protocol = null;
-    out.status = out.bytes = null;
+    out.status = out.bytes = out.eventTime = null;
     return;
   }
   parseRegion(line, 0, line.length, out, mask);
@@ -228,7 +240,11 @@ export function parseLine(line: string | null, out: ParsedLine, mask: number = F
  */
 export function parseRegion(s: string, from: number, to: number, out: ParsedLine, mask: number): void {
   if (mask & F_IP) out.ip = extractIp(s, from, to);
-  if (mask & F_TIMESTAMP) out.timestamp = extractTimestamp(s, from, to);
+  if (mask & (F_TIMESTAMP | F_EVENT_TIME)) {
+    const b = timestampStart(s, from, to);
+    out.timestamp = b < 0 ? '' : s.slice(b, b + 26);
+    if (mask & F_EVENT_TIME) out.eventTime = b < 0 ? null : clfEpochAt(s, b);
+  }
   if ((mask & (F_METHOD | F_ENDPOINT)) === (F_METHOD | F_ENDPOINT)) methodAndEndpoint(s, from, to, out);
   else {
     if (mask & F_METHOD) out.method = extractMethod(s, from, to);

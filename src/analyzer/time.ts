@@ -3,10 +3,6 @@
  * timestamp-to-string rendering in a session time zone.
  */
 
-const MONTHS: Record<string, number> = {
-  jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
-};
-
 function d2(s: string, i: number): number {
   const a = s.charCodeAt(i) - 48, b = s.charCodeAt(i + 1) - 48;
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
@@ -17,65 +13,70 @@ function daysInMonth(year: number, month0: number): number {
   return month0 === 3 || month0 === 5 || month0 === 8 || month0 === 10 ? 30 : 31;
 }
 
-/**
- * Spark's `to_timestamp(ts, 'dd/MMM/yyyy:HH:mm:ss Z')` for the 26-character timestamp the
- * seed's regex extracts (e.g. `01/Jul/1995:00:00:01 -0400`), as epoch milliseconds; null when
- * Spark gives null (unknown month, impossible date or time, offset beyond +-18:00, ""). Month
- * names are parsed case-insensitively (Spark's formatter is built with parseCaseInsensitive)
- * in English; dates are proleptic Gregorian and resolved strictly (31/Apr is null).
- * Assumes spark.sql.legacy.timeParserPolicy=CORRECTED (Spark 3's default EXCEPTION policy
- * raises an error instead of null for some invalid dates the legacy parser accepted).
- */
-export function parseClfTimestamp(ts: string | null): number | null {
-  if (ts === null || ts.length !== 26) return null;
-  const day = d2(ts, 0);
-  const month = MONTHS[ts.slice(3, 6).toLowerCase()];
-  const y1 = d2(ts, 7), y2 = d2(ts, 9);
-  const hh = d2(ts, 12), mm = d2(ts, 15), ss = d2(ts, 18);
-  const oh = d2(ts, 22), om = d2(ts, 24);
-  if (month === undefined || day < 1 || y1 < 0 || y2 < 0 || hh < 0 || mm < 0 || ss < 0 || oh < 0 || om < 0) return null;
-  if (ts.charCodeAt(2) !== 47 || ts.charCodeAt(6) !== 47 || ts.charCodeAt(11) !== 58 || ts.charCodeAt(14) !== 58 || ts.charCodeAt(17) !== 58 || ts.charCodeAt(20) !== 32) return null;
-  const year = y1 * 100 + y2;
-  if (day > daysInMonth(year, month) || hh > 23 || mm > 59 || ss > 59 || om > 59) return null;
-  const sign = ts.charCodeAt(21);
-  if (sign !== 43 && sign !== 45) return null;
-  const offMin = oh * 60 + om;
-  if (offMin > 18 * 60) return null;
-  const d = new Date(0);
-  d.setUTCFullYear(year, month, day);
-  d.setUTCHours(hh, mm, ss, 0);
-  return d.getTime() - (sign === 45 ? -offMin : offMin) * 60_000;
-}
-
-/**
- * A cache in front of parseClfTimestamp: consecutive log lines mostly share the same minute
- * (and zone), so only the seconds need reading; the full parse runs when they do not.
- */
-export class ClfTimestampCache {
-  private last = '';
-  /** Epoch ms of second 00 of `last`'s minute, or null when `last` did not parse. */
-  private base: number | null = null;
-  parse(ts: string | null): number | null {
-    if (ts === null || ts.length !== 26) return null;
-    const last = this.last;
-    if (this.base !== null && sameMinute(ts, last)) {
-      const a = ts.charCodeAt(18) - 48, b = ts.charCodeAt(19) - 48;
-      if (a >= 0 && a <= 5 && b >= 0 && b <= 9) return this.base + (a * 10 + b) * 1000;
-      return null;
-    }
-    const v = parseClfTimestamp(ts);
-    this.last = ts;
-    this.base = v === null ? null : v - d2(ts, 18) * 1000;
-    return v;
+/** English month abbreviation (any case) -> 0..11, or -1. */
+function monthAt(s: string, i: number): number {
+  const k = ((s.charCodeAt(i) | 32) << 16) | ((s.charCodeAt(i + 1) | 32) << 8) | (s.charCodeAt(i + 2) | 32);
+  switch (k) {
+    case 0x6a616e: return 0; // jan
+    case 0x666562: return 1; // feb
+    case 0x6d6172: return 2; // mar
+    case 0x617072: return 3; // apr
+    case 0x6d6179: return 4; // may
+    case 0x6a756e: return 5; // jun
+    case 0x6a756c: return 6; // jul
+    case 0x617567: return 7; // aug
+    case 0x736570: return 8; // sep
+    case 0x6f6374: return 9; // oct
+    case 0x6e6f76: return 10; // nov
+    case 0x646563: return 11; // dec
+    default: return -1;
   }
 }
 
-/** Same text except the seconds (chars 18-19)? */
-function sameMinute(a: string, b: string): boolean {
-  if (b.length !== 26) return false;
-  for (let i = 17; i >= 0; i--) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
-  for (let i = 20; i < 26; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
-  return true;
+/** Days from 1970-01-01 to a proleptic Gregorian date (month0 0..11). */
+function daysFromCivil(y: number, month0: number, d: number): number {
+  const m = month0 + 1;
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/**
+ * Spark's `to_timestamp(ts, 'dd/MMM/yyyy:HH:mm:ss Z')` for the 26 characters at s[i] (the text
+ * the seed's timestamp regex extracts, e.g. `01/Jul/1995:00:00:01 -0400`), as epoch
+ * milliseconds; null when Spark gives null (unknown month, impossible date or time, offset
+ * beyond +-18:00). Month names are parsed case-insensitively (Spark's formatter is built with
+ * parseCaseInsensitive) in English; dates are proleptic Gregorian and resolved strictly
+ * (31/Apr is null). Assumes spark.sql.legacy.timeParserPolicy=CORRECTED (Spark 3's default
+ * EXCEPTION policy raises an error instead of null for some dates the legacy parser accepted).
+ * Reads the characters in place: no substring, no Date object.
+ */
+export function clfEpochAt(s: string, i: number): number | null {
+  const day = d2(s, i);
+  const month = monthAt(s, i + 3);
+  const y1 = d2(s, i + 7), y2 = d2(s, i + 9);
+  const hh = d2(s, i + 12), mm = d2(s, i + 15), ss = d2(s, i + 18);
+  const oh = d2(s, i + 22), om = d2(s, i + 24);
+  if (month < 0 || day < 1 || y1 < 0 || y2 < 0 || hh < 0 || mm < 0 || ss < 0 || oh < 0 || om < 0) return null;
+  if (s.charCodeAt(i + 2) !== 47 || s.charCodeAt(i + 6) !== 47 || s.charCodeAt(i + 11) !== 58 || s.charCodeAt(i + 14) !== 58
+    || s.charCodeAt(i + 17) !== 58 || s.charCodeAt(i + 20) !== 32) return null;
+  const year = y1 * 100 + y2;
+  if (day > daysInMonth(year, month) || hh > 23 || mm > 59 || ss > 59 || om > 59) return null;
+  const sign = s.charCodeAt(i + 21);
+  if (sign !== 43 && sign !== 45) return null;
+  const offMin = oh * 60 + om;
+  if (offMin > 18 * 60) return null;
+  const secs = ((daysFromCivil(year, month, day) * 24 + hh) * 60 + mm) * 60 + ss - (sign === 45 ? -offMin : offMin) * 60;
+  return secs * 1000;
+}
+
+/** clfEpochAt for a timestamp string; null for null or a string that is not 26 characters. */
+export function parseClfTimestamp(ts: string | null): number | null {
+  if (ts === null || ts.length !== 26) return null;
+  return clfEpochAt(ts, 0);
 }
 
 const UNIT_MS: Record<string, number> = {

@@ -193,11 +193,11 @@ describe('query parsing', () => {
     ['status != 200', [200, 404, null], [false, true, false]],
   ])('filter %s', (text, values, want) => {
     const f = parseFilter(text).fn!;
-    expect(values.map((v) => f({ ip: null, timestamp: null, method: null, endpoint: null, protocol: null, status: v, bytes: null }))).toEqual(want);
+    expect(values.map((v) => f({ ip: null, timestamp: null, method: null, endpoint: null, protocol: null, status: v, bytes: null, eventTime: null }))).toEqual(want);
   });
   it('string filters with and', () => {
     const f = parseFilter("method = 'GET' and endpoint > '/m'").fn!;
-    const p = (method: string, endpoint: string) => ({ ip: null, timestamp: null, method, endpoint, protocol: null, status: null, bytes: null });
+    const p = (method: string, endpoint: string) => ({ ip: null, timestamp: null, method, endpoint, protocol: null, status: null, bytes: null, eventTime: null });
     expect([f(p('GET', '/z')), f(p('GET', '/a')), f(p('HEAD', '/z'))]).toEqual([true, false, false]);
   });
   it.each([

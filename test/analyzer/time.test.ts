@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClfTimestampCache, parseClfTimestamp, parseDuration, TimestampFormatter } from '../../src/analyzer/time.js';
+import { clfEpochAt, parseClfTimestamp, parseDuration, TimestampFormatter } from '../../src/analyzer/time.js';
 
 describe('parseClfTimestamp (to_timestamp(ts, "dd/MMM/yyyy:HH:mm:ss Z"))', () => {
   it.each([
@@ -22,12 +22,17 @@ describe('parseClfTimestamp (to_timestamp(ts, "dd/MMM/yyyy:HH:mm:ss Z"))', () =>
   ])('%j -> %s', (ts, want) => {
     expect(parseClfTimestamp(ts)).toBe(want);
   });
-  it('cache returns the same values', () => {
-    const c = new ClfTimestampCache();
-    expect(c.parse('01/Jul/1995:00:00:01 -0400')).toBe(Date.UTC(1995, 6, 1, 4, 0, 1));
-    expect(c.parse('01/Jul/1995:00:00:01 -0400')).toBe(Date.UTC(1995, 6, 1, 4, 0, 1));
-    expect(c.parse('bad')).toBeNull();
-    expect(c.parse(null)).toBeNull();
+  it('reads a timestamp in place and agrees with Date.UTC over 1600-2400', () => {
+    const M = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+    let seed = 99;
+    for (let k = 0; k < 20_000; k++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      const ms = Date.UTC(1600, 0, 1) + (seed / 2 ** 32) * (Date.UTC(2400, 0, 1) - Date.UTC(1600, 0, 1));
+      const d = new Date(Math.floor(ms / 1000) * 1000);
+      const ts = `${p(d.getUTCDate())}/${M[d.getUTCMonth()]}/${p(d.getUTCFullYear(), 4)}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+      expect(clfEpochAt('x[' + ts + ']', 2), ts).toBe(d.getTime());
+    }
   });
 });
 
