@@ -124,7 +124,6 @@ export async function runAgentCommand(a: AgentArgs): Promise<number> {
   const drain = Number(a.system.get('tsagent.drain.timeout') ?? 5000);
   const agent = new Agent({ logger, counters, system: a.system, drainTimeoutMs: Number.isFinite(drain) ? drain : 5000 });
   await agent.apply(loaded.plan);
-  log.info(`Agent ${name} started from ${files.join(', ')}`);
 
   let metrics: MetricsServer | undefined;
   if ((a.system.get('flume.monitoring.type') ?? '').toLowerCase() === 'http') {
@@ -200,6 +199,8 @@ export async function runAgentCommand(a: AgentArgs): Promise<number> {
     const onTerm = (): void => onSignal('SIGTERM');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    // Only now: a signal sent as soon as this line is seen must find the handlers installed.
+    log.info(`Agent ${name} started from ${files.join(', ')}`);
   });
 }
 
