@@ -337,4 +337,17 @@ describe('file channel', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
     expect(drain(ch)).toEqual(['d', 'e']);
   });
+
+  it("refuses Apache Flume's own log files with a message saying what to do", () => {
+    const dir = tmp();
+    fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'data', 'log-1'), Buffer.from([0, 0, 0, 3, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3]));
+    fs.writeFileSync(path.join(dir, 'data', 'log-1.meta'), 'x');
+    const ch = channel(dir, {}, false);
+    expect(() => ch.start()).toThrow(/Apache Flume file channel log; tsagent cannot read Flume's format. Drain the channel with Flume first/);
+    // The locks were released: a fresh directory works.
+    const ok = channel(tmp());
+    putCommit(ok, ['a']);
+    expect(ok.size()).toBe(1);
+  });
 });

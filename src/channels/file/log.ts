@@ -67,6 +67,11 @@ export class Log {
             fs.fsyncSync(fd);
             continue;
           }
+          if (fs.existsSync(`${p}.meta`)) {
+            throw new Error(
+              `${p} is an Apache Flume file channel log; tsagent cannot read Flume's format. Drain the channel with Flume first, or point checkpointDir and dataDirs at new directories`,
+            );
+          }
           throw new Error(`${p} is not a tsagent file channel log (bad magic)`);
         }
         let pos = start; // file offset of buf[0]
