@@ -359,11 +359,7 @@ export class FileChannel implements Channel {
 
   // --- used by FileTransaction -----------------------------------------------------------
   /** @internal */
-  takeOne(): Entry | undefined {
-    const e = this.queue.shift();
-    if (e !== undefined && this.queue.length === 0) this.counters.values.ChannelSize = 0;
-    return e;
-  }
+  takeOne(): Entry | undefined { return this.queue.shift(); }
 
   /** @internal */
   eventOf(e: Entry): Event {
