@@ -45,6 +45,8 @@ export interface AnalyzerHandleEx extends AnalyzerHandle {
   engine: AnalyzerEngine;
   /** The in-process results API of the first `results` sink (null when none is configured). */
   results: ResultsSink | null;
+  /** Kafka source: the partitions the consumer group assigned to this instance. */
+  assignment(): Record<string, number[]>;
 }
 
 export interface StartAnalyzerOptions {
@@ -153,7 +155,9 @@ export async function startAnalyzer(opts: StartAnalyzerOptions): Promise<Analyze
     for (const s of sinks) s.onBatch(b);
     opts.onBatch?.(b);
     writeCheckpoint();
-    if (kafka && ckptFile) {
+    if (kafka) {
+      // Commit the batch's end to the group (after the checkpoint, when there is one): a
+      // partition moved to another instance by a rebalance resumes from the last batch boundary.
       const k = kafka;
       const pos = JSON.parse(JSON.stringify(k.positions)) as Record<string, Record<string, string>>;
       emitting = emitting.then(() => k.commit(pos));
@@ -248,7 +252,7 @@ export async function startAnalyzer(opts: StartAnalyzerOptions): Promise<Analyze
       rejectDone(e);
     });
     return {
-      config: cfg, engine, results, done,
+      config: cfg, engine, results, done, assignment: () => ({}),
       stop: async () => {
         stopping = true;
         abort.abort();
@@ -269,7 +273,7 @@ export async function startAnalyzer(opts: StartAnalyzerOptions): Promise<Analyze
   arm();
   const input = kafka;
   return {
-    config: cfg, engine, results, done,
+    config: cfg, engine, results, done, assignment: () => input.assignment,
     stop: async () => {
       stopping = true;
       if (timer) clearTimeout(timer);

@@ -31,6 +31,8 @@ export class KafkaInput {
   private consumer: Consumer | null = null;
   /** topic -> partition -> next offset (after the last record handed to the sink). */
   readonly positions: Record<string, Record<string, string>> = {};
+  /** Partitions assigned to this instance by the consumer group (topic -> partitions). */
+  assignment: Record<string, number[]> = {};
   private stopped = false;
 
   constructor(private readonly o: KafkaInputOptions) {}
@@ -40,6 +42,9 @@ export class KafkaInput {
     const kafka = new Kafka({ clientId: this.o.clientId, brokers: this.o.brokers, logLevel: logLevel.NOTHING, retry: { retries: 10 } });
     const consumer = kafka.consumer({ groupId: this.o.groupId, allowAutoTopicCreation: false, maxBytes: 8 << 20, maxBytesPerPartition: 4 << 20 });
     this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.assignment = e.payload.memberAssignment;
+    });
     await consumer.connect();
     for (const topic of this.o.topics) await consumer.subscribe({ topic, fromBeginning: this.o.startingOffsets === 'earliest' });
     const startFrom = this.o.startFrom;

@@ -14,7 +14,7 @@ import { PassThrough } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { propMap, startAnalyzer, type BatchResult } from '../../src/analyzer/index.js';
+import { AnalyzerEngine, propMap, startAnalyzer, type BatchResult } from '../../src/analyzer/index.js';
 import { stackEnv } from './stack-env.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -173,6 +173,42 @@ const h = await startAnalyzer({ agentName: 'a', file: 'child', props: propMap(pr
       const totals = (straight[0] as Array<{ count: number }>).reduce((s, r) => s + r.count, 0);
       expect(totals).toBe(lines.length);
     });
+  });
+
+  it('scale-out: two instances in one consumer group split the partitions; their merged counts equal one instance', async () => {
+    const topic = uniqueTopic('analyzer-group');
+    await createTopic(topic, 4);
+    const props = (group: string): ReturnType<typeof propMap> => propMap({
+      type: 'analyzer', 'source.kafka.bootstrap.servers': env.kafkaBrokers.join(','), 'source.kafka.topics': topic, 'source.kafka.groupId': group,
+      'source.kafka.startingOffsets': 'earliest', time: 'event', trigger: 'available', sinks: 'results', timeZone: 'UTC',
+    });
+    const start = (group: string): ReturnType<typeof startAnalyzer> => startAnalyzer({ agentName: 'a', file: 'test', out: new PassThrough(), props: props(group) });
+    const a = await start(`${topic}-shared`);
+    const b = await start(`${topic}-shared`);
+    const one = await start(`${topic}-single`);
+    try {
+      const parts = (h: Awaited<ReturnType<typeof startAnalyzer>>): number => (h.assignment()[topic] ?? []).length;
+      await waitUntil(() => parts(a) > 0 && parts(b) > 0 && parts(a) + parts(b) === 4, 60_000, 'the group to split 4 partitions over 2 instances');
+      const lines = NASA.slice(0, 40_000);
+      await produce(topic, lines);
+      await waitUntil(() => a.engine.metrics.lines + b.engine.metrics.lines >= lines.length && one.engine.metrics.lines >= lines.length, 60_000, 'all records');
+      expect(a.engine.metrics.lines).toBeGreaterThan(0);
+      expect(b.engine.metrics.lines).toBeGreaterThan(0);
+      // Merge the two instances' counts, as a downstream merger of their outputs would.
+      const merged = new AnalyzerEngine(one.engine.opts);
+      merged.beginBatch(0);
+      merged.mergeCounts(a.engine.snapshot());
+      merged.mergeCounts(b.engine.snapshot());
+      const m = merged.endBatch();
+      const ref = new AnalyzerEngine(one.engine.opts);
+      ref.beginBatch(0);
+      ref.mergeCounts(one.engine.snapshot());
+      const r = ref.endBatch();
+      expect(m.metrics.lines).toBe(lines.length);
+      for (let i = 0; i < r.queries.length; i++) expect(m.queries[i]!.rows(), r.queries[i]!.spec.name).toEqual(r.queries[i]!.rows());
+    } finally {
+      await Promise.all([a.stop(), b.stop(), one.stop()]);
+    }
   });
 
   it('kafka sink: one JSON record per updated row', async () => {
