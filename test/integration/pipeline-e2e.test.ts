@@ -7,8 +7,9 @@
  *   Kafka -> analyzer. Every line appears exactly once across the run's HDFS files (multisets
  *   compared), the analyzer's total_requests over all windows equals the number of lines, and no
  *   process of the run is left.
- * - Ctrl-C (SIGINT) while the agents start, during the replay, and while waiting for the
- *   analyzer's 60 s trigger: exit 130, every child stopped, the private topic deleted.
+ * - Ctrl-C (SIGINT) while the agents start, during the replay, while waiting for the analyzer's
+ *   60 s trigger, and twice at once (npm start forwards the terminal's SIGINT, so the runner gets
+ *   two): exit 130, every child stopped (drained, not killed), the private topic deleted.
  *
  * Isolation (the stack is shared with other tests): --isolate gives the run a fresh topic
  * apache_logs_<run> (3 partitions, deleted at the end), fresh consumer groups, a free netcat port
@@ -129,10 +130,12 @@ describe('tsagent pipeline end to end (replay -> agent 1 -> Kafka -> agent 2 -> 
     console.log(`[pipeline-e2e] ${expected.length} lines (${input === NASA ? 'NASA sample' : 'generated'}) end to end in ${secs.toFixed(1)} s; ${files.length} HDFS file(s): ${files.map((f) => f.path).join(', ')}; analyzer ${t.total} over ${t.windows} window(s)`);
   }, 600_000);
 
-  const cases: Array<{ when: string; args: string[]; at: RegExp; delayMs: number }> = [
+  const cases: Array<{ when: string; args: string[]; at: RegExp; delayMs: number; twice?: boolean }> = [
     { when: 'while the agents start', args: ['-n', '5000', '--trigger', '5s'], at: /agent 2 running/, delayMs: 0 },
     { when: 'during the replay', args: ['-n', '3000000', '--rate', '20000', '--trigger', '5s'], at: /replaying/, delayMs: 3000 },
     { when: "while waiting for the analyzer's 60 s trigger (seed conf)", args: ['-n', '5000'], at: /next trigger in/, delayMs: 0 },
+    // `npm start` forwards the terminal's SIGINT to its child, which also gets it from the terminal.
+    { when: 'delivered twice at once, as under npm start', args: ['-n', '3000000', '--rate', '20000', '--trigger', '5s'], at: /replaying/, delayMs: 2000, twice: true },
   ];
   for (const c of cases) {
     it(`Ctrl-C ${c.when}: exit 130, every child stopped, private topic deleted`, async () => {
@@ -144,10 +147,12 @@ describe('tsagent pipeline end to end (replay -> agent 1 -> Kafka -> agent 2 -> 
         expect(processesWith(runDir).length, 'children running before Ctrl-C').toBeGreaterThan(0);
         const t0 = Date.now();
         run.child.kill('SIGINT');
+        if (c.twice) { await new Promise((r) => setTimeout(r, 50)); run.child.kill('SIGINT'); }
         const ex = await run.exited;
         const secs = (Date.now() - t0) / 1000;
         expect(ex.code, run.stderr().slice(-3000)).toBe(130);
         expect(run.stdout()).toMatch(/interrupted \(Ctrl-C\); everything this run started is stopped/);
+        expect(run.stderr(), 'an orderly stop, not the second-Ctrl-C kill').not.toMatch(/killed the child processes/);
         expect(secs).toBeLessThan(120);
         await expectNothingLeft(runDir);
         const logs = readdirSync(runDir).filter((f) => f.endsWith('.log'));

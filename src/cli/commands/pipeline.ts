@@ -56,9 +56,14 @@ export const pipelineCommand: CommandModule<object, PipelineArgs> = {
     const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
     const controller = new AbortController();
     let interrupts = 0;
+    let firstAt = 0;
     const onSignal = (sig: string): void => {
+      // `npm start` forwards the terminal's Ctrl-C to its child too: a copy of the same signal
+      // within 2 s is the same Ctrl-C, not a second one.
+      if (interrupts > 0 && Date.now() - firstAt < 2000) return;
       interrupts++;
       if (interrupts === 1) {
+        firstAt = Date.now();
         process.stderr.write(`\npipeline: ${sig}: stopping the agents, the analyzer and (if this run started it) the stack; ${sig === 'SIGINT' ? 'Ctrl-C again' : 'again'} to kill them at once\n`);
         controller.abort();
       } else {
