@@ -325,12 +325,16 @@ export class FileChannel implements Channel {
     clearInterval(this.checkpointTimer);
     clearInterval(this.fsyncTimer);
     this.open = false;
-    this.log?.close();
+    this.log?.abandon();
     this.log = undefined;
     this.unlock();
   }
 
   size(): number { return this.queue.length; }
+  /** Where the next transaction will be written (segment number, offset): for tests and tools. */
+  logPosition(): { seg: number; off: number } | undefined {
+    return this.log ? { seg: this.log.writeSeg, off: this.log.writeOff } : undefined;
+  }
   createTransaction(): Transaction { return new FileTransaction(this); }
   waitForSpace(ms: number): Promise<void> { return this.spaceWaiters.wait(ms); }
   waitForEvents(ms: number): Promise<void> {

@@ -181,19 +181,24 @@ describe('file channel', () => {
     let ch = channel(dir);
     putCommit(ch, ['ok1']);
     putCommit(ch, ['lost-by-torn-write']);
+    const end1 = ch.logPosition()!.off;
     ch.simulateCrash();
-    // Cut the last transaction in the middle (as a crash during write would).
+    // Cut the last transaction in the middle (as a crash during write would); the zeros of the
+    // preallocated rest of the segment follow it.
     const seg = path.join(dir, 'data', segmentFiles(dir).at(-1)!);
-    const size = fs.statSync(seg).size;
-    fs.truncateSync(seg, size - 10);
+    const b1 = fs.readFileSync(seg);
+    expect(b1.length).toBeGreaterThan(end1); // preallocated
+    b1.fill(0, end1 - 10);
+    fs.writeFileSync(seg, b1);
     ch = channel(dir);
     expect(ch.size()).toBe(1);
     putCommit(ch, ['ok2']);
+    const end2 = ch.logPosition()!.off;
     ch.simulateCrash();
     // Flip a byte inside the COMMIT record of the last transaction: CRC rejects it.
     const seg2 = path.join(dir, 'data', segmentFiles(dir).at(-1)!);
     const b = fs.readFileSync(seg2);
-    b[b.length - 3] = b[b.length - 3]! ^ 0xff;
+    b[end2 - 3] = b[end2 - 3]! ^ 0xff;
     fs.writeFileSync(seg2, b);
     ch = channel(dir);
     putCommit(ch, ['ok3']);
@@ -349,5 +354,32 @@ describe('file channel', () => {
     const ok = channel(tmp());
     putCommit(ok, ['a']);
     expect(ok.size()).toBe(1);
+  });
+
+  it('preallocates segments with zeros, trims them at close, and replays a crashed (untrimmed) segment quietly', () => {
+    const dir = tmp();
+    const warnings: string[] = [];
+    let ch = channel(dir);
+    putCommit(ch, ['a', 'b']);
+    const end = ch.logPosition()!;
+    const seg = path.join(dir, 'data', `log-${end.seg}`);
+    expect(fs.statSync(seg).size).toBeGreaterThan(end.off);
+    ch.stop();
+    expect(fs.statSync(seg).size).toBe(end.off);
+    ch = channel(dir);
+    putCommit(ch, ['c']);
+    const end2 = ch.logPosition()!;
+    ch.simulateCrash();
+    const seg2 = path.join(dir, 'data', `log-${end2.seg}`);
+    expect(fs.statSync(seg2).size).toBeGreaterThan(end2.off);
+    const { instance } = buildComponent(file, 'c1', { checkpointDir: path.join(dir, 'ck'), dataDirs: path.join(dir, 'data'), minimumRequiredSpace: '0' }, {
+      logger: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m), child() { return this; }, isDebug: () => false },
+    });
+    ch = instance as FileChannel;
+    open.push(ch);
+    ch.start();
+    expect(drain(ch)).toEqual(['a', 'b', 'c']);
+    expect(warnings).toEqual([]);
+    expect(fs.statSync(seg2).size).toBe(end2.off);
   });
 });

@@ -96,11 +96,14 @@ export interface RecordView {
 
 /**
  * Parses the record at `at` in `buf`. Returns 'short' when `buf` ends before the record does,
- * 'bad' when the length is impossible or the CRC does not match (a torn or corrupt record).
+ * 'bad' when the length is impossible or the CRC does not match (a torn or corrupt record),
+ * 'end' at zero bytes (preallocated space after the last record).
  */
-export function readRecord(buf: Buffer, at: number, maxLen: number): RecordView | 'short' | 'bad' {
+export function readRecord(buf: Buffer, at: number, maxLen: number): RecordView | 'short' | 'bad' | 'end' {
   if (buf.length - at < 8) return 'short';
   const len = buf.readUInt32LE(at);
+  // Zeros where a record would start: the preallocated, never written part of a segment.
+  if (len === 0 && buf.readUInt32LE(at + 4) === 0) return 'end';
   if (len < 7 || len > maxLen) return 'bad';
   const end = at + 8 + len;
   if (end > buf.length) return 'short';

@@ -13,6 +13,8 @@ import type { Logger } from '../../core/logger.js';
 
 const SEG_RE = /^log-(\d+)$/;
 const READ_CHUNK = 8 * 1024 * 1024;
+/** Segments grow in zero-filled steps of this size (or maxFileSize when smaller). */
+const PREALLOC = 4 * 1024 * 1024;
 /** Largest record we accept when reading (guards against a garbage length field). */
 const MAX_RECORD = 1024 * 1024 * 1024;
 
@@ -24,6 +26,9 @@ export class Log {
   private writeFd: number | undefined;
   writeSeg = 0;
   writeOff = 0;
+  /** Size the current segment was extended to with zeros (fdatasync of overwrites is cheaper than of appends). */
+  private allocEnd = 0;
+  private zeros: Buffer | undefined;
 
   constructor(private readonly dirs: readonly string[], private readonly maxFileSize: number, private readonly logger: Logger) {}
 
@@ -83,6 +88,7 @@ export class Log {
         let goodEnd = start;
         let eof = false;
         let bad = false;
+        let end = false;
         for (;;) {
           const r = readRecord(buf, at, MAX_RECORD);
           if (r === 'short') {
@@ -100,6 +106,7 @@ export class Log {
             continue;
           }
           if (r === 'bad') { bad = true; break; }
+          if (r === 'end') { end = true; break; }
           stats.records++;
           if (r.txid !== txid) { txid = r.txid; puts = []; takes = []; }
           if (r.type === PUT) puts.push({ seg, off: pos + r.start });
@@ -113,7 +120,10 @@ export class Log {
           at = r.end;
         }
         const fileEnd = size;
-        if (goodEnd < fileEnd) {
+        if (goodEnd < fileEnd && end && txid === -1) {
+          // Only preallocated zeros after the last transaction: cut them off quietly.
+          fs.ftruncateSync(fd, goodEnd);
+        } else if (goodEnd < fileEnd) {
           const what = bad ? 'a corrupt or torn record' : 'an incomplete transaction';
           if (seg === last) {
             this.logger.warn(`file channel log ${p}: ${what} at offset ${goodEnd} (${fileEnd - goodEnd} bytes, a write cut by a crash); discarded`);
@@ -132,8 +142,19 @@ export class Log {
   }
 
   /** Starts a new segment after the highest existing one. */
+  /** Cuts the preallocated zeros off the current segment (at roll and close). */
+  private trimCurrent(): void {
+    if (this.writeFd === undefined) return;
+    try {
+      if (this.allocEnd > this.writeOff) fs.ftruncateSync(this.writeFd, this.writeOff);
+    } catch { /* replay skips zeros anyway */ }
+  }
+
   openNewSegment(): void {
-    if (this.writeFd !== undefined) fs.closeSync(this.writeFd);
+    if (this.writeFd !== undefined) {
+      this.trimCurrent();
+      fs.closeSync(this.writeFd);
+    }
     const segs = this.segments();
     const seg = (segs.length ? segs[segs.length - 1]! : 0) + 1;
     const dir = this.dirs[seg % this.dirs.length]!;
@@ -146,6 +167,16 @@ export class Log {
     this.writeFd = fd;
     this.writeSeg = seg;
     this.writeOff = LOG_MAGIC.length;
+    this.allocEnd = LOG_MAGIC.length;
+  }
+
+  private preallocate(end: number): void {
+    const chunk = Math.max(64 * 1024, Math.min(PREALLOC, this.maxFileSize));
+    const target = Math.max(end, this.allocEnd + chunk);
+    if (!this.zeros || this.zeros.length < chunk) this.zeros = Buffer.alloc(chunk);
+    let o = this.allocEnd;
+    while (o < target) o += fs.writeSync(this.writeFd!, this.zeros, 0, Math.min(this.zeros.length, target - o), o);
+    this.allocEnd = target;
   }
 
   /** Where a write of `bytes` will land (rolls to a new segment first when it would not fit). */
@@ -164,12 +195,14 @@ export class Log {
     const fd = this.writeFd!;
     const at = this.writeOff;
     try {
+      if (at + buf.length > this.allocEnd) this.preallocate(at + buf.length);
       let o = 0;
       while (o < buf.length) o += fs.writeSync(fd, buf, o, buf.length - o, at + o);
       if (sync) fs.fdatasyncSync(fd);
     } catch (e) {
       try {
         fs.ftruncateSync(fd, at);
+        this.allocEnd = at;
         fs.fdatasyncSync(fd);
       } catch {
         /* the CRC still rejects a torn tail at replay */
@@ -228,6 +261,17 @@ export class Log {
   }
 
   close(): void {
+    for (const fd of this.readFds.values()) fs.closeSync(fd);
+    this.readFds.clear();
+    if (this.writeFd !== undefined) {
+      this.trimCurrent();
+      fs.closeSync(this.writeFd);
+    }
+    this.writeFd = undefined;
+  }
+
+  /** Closes without trimming (what a kill -9 leaves). */
+  abandon(): void {
     for (const fd of this.readFds.values()) fs.closeSync(fd);
     this.readFds.clear();
     if (this.writeFd !== undefined) fs.closeSync(this.writeFd);
