@@ -51,10 +51,14 @@ function fail(file: string, message: string): never {
   throw new TsagentError('PIPELINE_CONF', `pipeline: ${file}: ${message}`);
 }
 
-async function read(file: string): Promise<ParsedProperties> {
+/** Overrides applied on top of a file (the runner's overlay entries). */
+export type Overrides = ReadonlyArray<readonly [string, string]>;
+
+async function read(file: string, overrides: Overrides = []): Promise<ParsedProperties> {
   const p = await readPropertiesFile(file);
   const err = p.problems.find((x) => x.severity === 'error');
   if (err) fail(file, `${err.message}${err.line !== undefined ? ` (line ${err.line})` : ''}`);
+  for (const [key, value] of overrides) p.map.set(key, { key, value, file: '(override)', line: 0 });
   return p;
 }
 
@@ -76,8 +80,8 @@ function findComponent(p: ParsedProperties, agent: string, kind: 'sources' | 'si
   fail(p.file, `agent '${agent}' has no ${what} (${agent}.${kind} = ${names.join(' ') || '(none)'}); the pipeline needs one`);
 }
 
-export async function agent1Info(file: string, agent = 'agent1'): Promise<Agent1Info> {
-  const p = await read(file);
+export async function agent1Info(file: string, agent = 'agent1', overrides: Overrides = []): Promise<Agent1Info> {
+  const p = await read(file, overrides);
   const nc = findComponent(p, agent, 'sources', /^(netcat|org\.apache\.flume\.source\.NetcatSource)$/i, 'netcat source');
   const ks = findComponent(p, agent, 'sinks', /^(kafka|org\.apache\.flume\.sink\.kafka\.KafkaSink)$/i, 'Kafka sink');
   const port = Number(get(p, `${nc}.port`));
@@ -90,8 +94,8 @@ export async function agent1Info(file: string, agent = 'agent1'): Promise<Agent1
   };
 }
 
-export async function agent2Info(file: string, agent = 'agent2'): Promise<Agent2Info> {
-  const p = await read(file);
+export async function agent2Info(file: string, agent = 'agent2', overrides: Overrides = []): Promise<Agent2Info> {
+  const p = await read(file, overrides);
   const ks = findComponent(p, agent, 'sources', /^(kafka|org\.apache\.flume\.source\.kafka\.KafkaSource)$/i, 'Kafka source');
   const hs = findComponent(p, agent, 'sinks', /^(hdfs|org\.apache\.flume\.sink\.hdfs\.HDFSEventSink)$/i, 'HDFS sink');
   const hdfsPath = get(p, `${hs}.hdfs.path`);
@@ -109,8 +113,8 @@ export async function agent2Info(file: string, agent = 'agent2'): Promise<Agent2
   };
 }
 
-export async function analyzerInfo(file: string, agent = 'analyzer'): Promise<AnalyzerInfo> {
-  const p = await read(file);
+export async function analyzerInfo(file: string, agent = 'analyzer', overrides: Overrides = []): Promise<AnalyzerInfo> {
+  const p = await read(file, overrides);
   if ((get(p, `${agent}.type`) ?? '').toLowerCase() !== 'analyzer') fail(file, `${agent}.type is not 'analyzer'`);
   if ((get(p, `${agent}.source.type`) ?? 'kafka') !== 'kafka') fail(file, `${agent}.source.type must be kafka for the pipeline`);
   return {

@@ -184,18 +184,19 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
   const f1 = path.join(confDir, 'flume-agent1.conf');
   const f2 = path.join(confDir, 'flume-agent2.conf');
   const fa = path.join(confDir, 'log-analysis.conf');
-  const a1 = await agent1Info(f1);
-  const a2 = await agent2Info(f2);
-  const an = await analyzerInfo(fa);
   const sets: Array<readonly [string, string]> = (o.sets ?? []).map((x) => {
     const i = x.indexOf('=');
     const k = i > 0 ? x.slice(0, i).trim() : '';
-    if (!k || ![a1.agent, a2.agent, an.agent].some((a) => k.startsWith(`${a}.`))) {
-      throw new TsagentError('PIPELINE_OPTIONS', `pipeline: --set "${x}" must be KEY=VALUE with KEY starting with ${a1.agent}., ${a2.agent}. or ${an.agent}. (e.g. ${a1.kafkaSinkKey}.flumeBatchSize=1000)`);
+    if (!k || !['agent1', 'agent2', 'analyzer'].some((a) => k.startsWith(`${a}.`))) {
+      throw new TsagentError('PIPELINE_OPTIONS', `pipeline: --set "${x}" must be KEY=VALUE with KEY starting with agent1., agent2. or analyzer. (e.g. agent1.sinks.kafka_sink.flumeBatchSize=1000)`);
     }
     return [k, x.slice(i + 1).trim()] as const;
   });
-  const trigger = o.trigger ?? sets.find(([k]) => k === `${an.agent}.trigger`)?.[1] ?? an.trigger;
+  const setsOf = (agent: string): Array<readonly [string, string]> => sets.filter(([k]) => k.startsWith(`${agent}.`));
+  const a1 = await agent1Info(f1, 'agent1', setsOf('agent1'));
+  const a2 = await agent2Info(f2, 'agent2', setsOf('agent2'));
+  const an = await analyzerInfo(fa, 'analyzer', setsOf('analyzer'));
+  const trigger = o.trigger ?? an.trigger;
   const triggerMs = durationMs(trigger);
   if (a2.topics.length !== 1 || a2.topics[0] !== a1.topic || !an.topics.includes(a1.topic)) {
     throw new TsagentError('PIPELINE_CONF', `pipeline: the files do not form one pipeline: agent 1 writes topic '${a1.topic}', agent 2 reads '${a2.topics.join(',')}', the analyzer reads '${an.topics.join(',')}'`);
@@ -219,6 +220,9 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
   let admin: KafkaAdmin | null = null;
   let createdTopic = false;
   let stackChild: Child | null = null;
+  /** `up` of this run started a service (seen in its output). */
+  let stackLaunched = false;
+  let stackWasDown = false;
   const hdfs = new WebHdfsClient(vars0.webhdfsUrl, { user: vars0.hdfsUser, timeoutMs: 60_000 });
 
   const startChild = (name: string, args: string[], env: NodeJS.ProcessEnv, onLine: (l: string, s: 'stdout' | 'stderr') => void): Child => {
@@ -235,12 +239,14 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
   try {
     // --- 1. the stack ---
     const before = await stack.status();
+    stackWasDown = before === 3;
     summary.stack.startedByThisRun = before !== 0;
     if (before !== 0) say(before === 3 ? 'starting the local Kafka + HDFS stack (the first run downloads the jars from Maven Central, ~150 MB)' : 'the stack is partly up; starting the rest');
     lease = o.keepStack ? null : String(process.pid);
     stackChild = stack.up(lease, path.join(runDir, 'stack-up.log'), (l) => {
       // A service paused by an outage test makes `status` fail although nothing is started here.
       if (/already running.*nothing to do/.test(l)) summary.stack.startedByThisRun = false;
+      if (/^(\[stack\] )?(starting|formatting) /.test(l)) stackLaunched = true;
       status.print(l.startsWith('[stack]') ? l : `[stack] ${l}`);
     });
     live.add(stackChild);
@@ -280,10 +286,10 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
       writeFileSync(file, overlayText(`tsagent pipeline ${runId}: overrides on top of ${name}'s file (later files win)`, entries));
       return ['-f', file];
     };
-    const ov1 = overlay('agent1', [...(isolate ? [[`${a1.netcatKey}.port`, String(ncPort)] as const, [`${a1.kafkaSinkKey}.kafka.topic`, topic] as const] : []), ...sets.filter(([k]) => k.startsWith(`${a1.agent}.`))]);
-    const ov2 = overlay('agent2', [...(isolate ? [[`${a2.kafkaSourceKey}.kafka.topics`, topic] as const, [`${a2.kafkaSourceKey}.kafka.consumer.group.id`, group2] as const, [`${a2.hdfsSinkKey}.hdfs.filePrefix`, prefix] as const] : []), ...sets.filter(([k]) => k.startsWith(`${a2.agent}.`))]);
+    const ov1 = overlay('agent1', [...(isolate ? [[`${a1.netcatKey}.port`, String(ncPort)] as const, [`${a1.kafkaSinkKey}.kafka.topic`, topic] as const] : []), ...setsOf(a1.agent)]);
+    const ov2 = overlay('agent2', [...(isolate ? [[`${a2.kafkaSourceKey}.kafka.topics`, topic] as const, [`${a2.kafkaSourceKey}.kafka.consumer.group.id`, group2] as const, [`${a2.hdfsSinkKey}.hdfs.filePrefix`, prefix] as const] : []), ...setsOf(a2.agent)]);
     const ova = overlay('analyzer', [
-      ...sets.filter(([k]) => k.startsWith(`${an.agent}.`)),
+      ...setsOf(an.agent),
       ...(isolate ? [[`${an.agent}.source.kafka.topics`, topic] as const, [`${an.agent}.source.kafka.groupId`, `tsagent-analyzer-${runId.replace(/[^a-z0-9]/g, '')}`] as const] : []),
       ...(o.trigger !== undefined ? [[`${an.agent}.trigger`, o.trigger] as const] : []),
     ]);
@@ -447,7 +453,15 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
     status.done();
     // Stop order: agent 1 (its channel drains into Kafka), agent 2 (drains into HDFS, closes files), analyzer.
     const t = Date.now();
-    if (stackChild) { await stackChild.stop(10_000); live.delete(stackChild); }
+    let downNeeded = false;
+    if (stackChild) {
+      // Interrupted during `up`: stop the script; services it already launched run in their own
+      // sessions, so stop the stack if it was fully down before and this `up` launched something.
+      await stackChild.stop(10_000);
+      live.delete(stackChild);
+      downNeeded = stackWasDown && stackLaunched && !o.keepStack;
+      if (!downNeeded && stackLaunched) say('the stack was partly up before this run; leaving it (npm run stack:down stops it)');
+    }
     const order = ['agent1', 'agent2', 'analyzer'];
     for (const name of order) {
       const c = children.find((x) => x.name === name);
@@ -465,7 +479,11 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
       await admin.close();
     }
     await hdfs.close();
-    if (summary.stack.startedByThisRun && !o.keepStack && lease !== null) {
+    if (downNeeded) {
+      say('stopping the stack services this run launched');
+      const r = await stack.down();
+      summary.stack.stoppedAtEnd = /stack stopped/.test(r.stdout + r.stderr);
+    } else if (summary.stack.startedByThisRun && !o.keepStack && lease !== null) {
       say('stopping the stack this run started (--keep-stack leaves it running)');
       const r = await stack.release(lease);
       summary.stack.stoppedAtEnd = /stack stopped/.test(r.stdout + r.stderr);
