@@ -112,7 +112,9 @@ async function runOne(impl, label, batchProp) {
     const t1 = Date.now();
     const c1 = cpuTicks(child.pid);
     const secs = (t1 - t0) / 1000;
-    const r = { impl, label, events: N, seconds: +secs.toFixed(2), linesPerSec: Math.round(N / secs), ackSeconds: +((tAck - t0) / 1000).toFixed(2), agentCpuPct: Math.round(((c1 - c0) / 100 / secs) * 100) };
+    await sleep(1000); // records that arrive after the count reached N (duplicates) show up in `delivered`
+    const delivered = (await topicTotal(topic)) - WARM;
+    const r = { impl, label, events: N, seconds: +secs.toFixed(2), linesPerSec: Math.round(N / secs), ackSeconds: +((tAck - t0) / 1000).toFixed(2), agentCpuPct: Math.round(((c1 - c0) / 100 / secs) * 100), delivered };
     console.log(JSON.stringify(r));
     return r;
   } finally {
