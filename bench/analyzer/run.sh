@@ -30,47 +30,50 @@ if [ ! -s "$INPUT" ]; then
 fi
 npm run -s build >&2 || true  # tsc emits even when another module has type errors
 
-measure() { # name, command... -> "seconds peak_rss_kb"; the command's stdout goes to $TMP/name.out
+measure() { # name, command... -> "seconds peak_rss_kb cpu_seconds"; the command's stdout goes to $TMP/name.out
   # Peak RSS is the sum over the whole process group (Spark's JVM is a child of python),
   # sampled every 100 ms.
   local name="$1"; shift
   local start end peak=0 rss pid
   start=$(date +%s.%N)
-  setsid "$@" > "$TMP/$name.out" 2> "$TMP/$name.err" &
+  # CPU time (user + sys, waited-for descendants included) is less sensitive than wall time to
+  # other load on the machine.
+  setsid /usr/bin/time -f "%U %S" -o "$TMP/$name.cpu" "$@" > "$TMP/$name.out" 2> "$TMP/$name.err" &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
-    rss=$(ps -o rss= -g "$pid" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+    rss=$( (ps -o rss= -g "$pid" 2>/dev/null || true) | awk '{ s += $1 } END { print s + 0 }')
     [ "$rss" -gt "$peak" ] && peak=$rss
     sleep 0.1
   done
   wait "$pid"
   end=$(date +%s.%N)
-  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') $peak"
+  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') $peak $(awk '{ printf "%.2f", $1 + $2 }' "$TMP/$name.cpu")"
 }
 
 declare -a ROWS
 json="{\"lines\": $LINES, \"nproc\": $(nproc), \"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"runs\": ["
 first=1
-add() { # name seconds rss_kb
-  local lps; lps=$(awk -v n="$LINES" -v s="$2" 'BEGIN { printf "%d", n / s }')
-  ROWS+=("| $1 | $2 | $lps | $(( $3 / 1024 )) |")
+add() { # name seconds rss_kb cpu_seconds
+  local lps cps; lps=$(awk -v n="$LINES" -v s="$2" 'BEGIN { printf "%d", n / s }')
+  cps=$(awk -v n="$LINES" -v s="$4" 'BEGIN { printf "%d", n / s }')
+  ROWS+=("| $1 | $2 | $lps | $4 | $cps | $(( $3 / 1024 )) |")
   [ $first = 1 ] || json+=","
   first=0
-  json+="{\"name\": \"$1\", \"seconds\": $2, \"linesPerSecond\": $lps, \"peakRssMiB\": $(( $3 / 1024 ))}"
+  json+="{\"name\": \"$1\", \"seconds\": $2, \"linesPerSecond\": $lps, \"cpuSeconds\": $4, \"linesPerCpuSecond\": $cps, \"peakRssMiB\": $(( $3 / 1024 ))}"
 }
 
 for mode in processing event; do
   flag=""; [ "$mode" = event ] && flag="--event-time"
   for w in 1 2; do
-    read -r s kb < <(measure "tsagent-$mode-w$w" node bin/tsagent.js analyzer -i "$INPUT" $flag --tz UTC --workers "$w")
-    add "tsagent analyzer, $mode time, $w worker(s)" "$s" "$kb"
+    read -r s kb cpu < <(measure "tsagent-$mode-w$w" node bin/tsagent.js analyzer -i "$INPUT" $flag --tz UTC --workers "$w")
+    add "tsagent analyzer, $mode time, $w worker(s)" "$s" "$kb" "$cpu"
   done
 done
 
 if [ -z "${SKIP_SPARK:-}" ]; then
   PY="$(bash bench/anchors/pyspark.sh | tail -1)"
-  read -r s kb < <(measure spark "$PY" bench/analyzer/spark_job.py bench "$INPUT")
-  add "PySpark $("$PY" -c 'import pyspark; print(pyspark.__version__)') local[2], event time (wall incl. JVM start)" "$s" "$kb"
+  read -r s kb cpu < <(measure spark "$PY" bench/analyzer/spark_job.py bench "$INPUT")
+  add "PySpark $("$PY" -c 'import pyspark; print(pyspark.__version__)') local[2], event time (wall incl. JVM start)" "$s" "$kb" "$cpu"
   spark_inner=$(tail -1 "$TMP/spark.out")
   json+="], \"sparkInner\": $spark_inner}"
 else
@@ -83,8 +86,8 @@ fi
   echo "Six seed queries over $LINES lines (real NASA July 1995 lines, repeated). $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "Command: \`bash bench/analyzer/run.sh\`. Wall time of the whole command (including start-up); peak RSS summed over the process group (Spark: python + JVM), sampled every 100 ms."
   echo
-  echo "| run | seconds | lines/s | peak RSS MiB |"
-  echo "|---|---:|---:|---:|"
+  echo "| run | wall s | lines/s (wall) | CPU s | lines per CPU s | peak RSS MiB |"
+  echo "|---|---:|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
   [ -n "${spark_inner:-}" ] && echo && echo "PySpark's own timing (after JVM start, parse + cache + 6 aggregations): $spark_inner"
 } > "$OUT_MD"
