@@ -267,16 +267,28 @@ export async function startAnalyzer(opts: StartAnalyzerOptions): Promise<Analyze
     brokers: k.brokers, topics: k.topics, groupId: k.groupId, clientId: k.clientId, startingOffsets: k.startingOffsets,
     startFrom: restored?.source.kind === 'kafka' ? restored.source.positions : null, logger: log,
   });
-  await kafka.start({ record: onRecord, batchDone: () => (trigger === null ? closeBatch(false) : undefined) });
-  // Batch 0 right away (Spark's first batch), then aligned ticks.
-  closeBatch(true);
-  arm();
   const input = kafka;
+  // Connecting is not part of the configuration check: a broker that cannot be reached fails
+  // `done` (the agent logs it and exits 1), not startAnalyzer (which means a bad configuration).
+  const started = input.start({ record: onRecord, batchDone: () => (trigger === null ? closeBatch(false) : undefined) }).then(() => {
+    if (stopping) return;
+    // Batch 0 right away (Spark's first batch), then aligned ticks.
+    closeBatch(true);
+    arm();
+  });
+  started.catch(async (e: unknown) => {
+    finished = true;
+    log.error(`analyzer ${cfg.agentName}: Kafka source ${k.brokers.join(',')} failed: ${(e as Error).message}`);
+    await input.stop().catch(() => undefined);
+    for (const s of sinks) await s.close().catch(() => undefined);
+    rejectDone(e);
+  });
   return {
     config: cfg, engine, results, done, assignment: () => input.assignment,
     stop: async () => {
       stopping = true;
       if (timer) clearTimeout(timer);
+      await started.catch(() => undefined);
       await input.stop();
       await finish();
       await done;

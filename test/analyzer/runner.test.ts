@@ -106,3 +106,14 @@ describe('analyzer runner', () => {
       .rejects.toThrow(/source\.file\.path is missing[\s\S]*trigger = "never"[\s\S]*2 problems in x\.conf/);
   });
 });
+
+describe('analyzer runner, Kafka unreachable', () => {
+  it('starts (the configuration is valid) and fails `done` with the broker error', async () => {
+    const h = await startAnalyzer({
+      agentName: 'an', file: 'x', out: new PassThrough(),
+      props: propMap({ type: 'analyzer', 'source.kafka.bootstrap.servers': '127.0.0.1:1', 'source.kafka.topics': 't', trigger: '1s' }),
+    });
+    await expect(h.done).rejects.toThrow();
+    await h.stop().catch(() => undefined);
+  }, 120_000);
+});
