@@ -143,6 +143,8 @@ export interface FinalizeJob {
    * file, or growing a truncated one).
    */
   graceUntil?: number;
+  /** The in-use path under which the local state records this file. */
+  stateKey?: string;
 }
 
 export type FinalizeResult = 'done' | 'again';

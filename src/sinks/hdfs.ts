@@ -23,7 +23,9 @@ import { BucketWriter, finalizeFile, writeDurable, type FileNames, type Finalize
 import { hadoopConfDir, hadoopUser, loadHadoopConf, resolveTarget, splitUri } from '../hdfs/conf.js';
 import { EscapeError, EscapeTemplate, isKnownZone, staticEscapeProblems, type RoundUnit } from '../hdfs/escapes.js';
 import { createFormat, type FileFormat, type FileType, type SerializerName, type WriteFormat } from '../hdfs/formats.js';
+import { defaultStateDir, SinkState } from '../hdfs/state.js';
 import { LocalFs, WebHdfsClient, type TargetFs } from '../hdfs/webhdfs.js';
+import { createHash } from 'node:crypto';
 import { takeBatch } from './batch.js';
 
 /** Cap of one grouped write (body bytes). */
@@ -62,6 +64,10 @@ const properties = {
   'hdfs.closeTries': { type: 'integer', default: 0, description: 'Close/rename attempts before giving up; 0 = retry forever.' },
   'hdfs.retryInterval': { type: 'integer', default: 180, description: 'Seconds between close/rename retries.' },
   'hdfs.useRawLocalFileSystem': { type: 'boolean', default: false, description: 'Skip the checksum layer for file: paths.', ignored: 'local files are written directly' },
+  'hdfs.stateDir': {
+    type: 'string',
+    description: 'tsagent only: local directory recording the open in-use files and their committed lengths (crash recovery); default $TSAGENT_STATE_DIR/hdfs or ~/.tsagent/state/hdfs.',
+  },
   'hdfs.batchesPerWrite': {
     type: 'integer', default: 100, min: 1,
     description: 'tsagent only: with a backlog in the channel, up to this many transactions (each <= batchSize) are written with one request per file and committed together once durable; 1 = strictly one transaction per write as Flume.',
@@ -164,6 +170,7 @@ export class HdfsSink implements Sink {
   private readonly writers = new Map<string, BucketWriter>();
   private readonly jobs: FinalizeJob[] = [];
   private jobsRunning: Promise<void> | undefined;
+  private state: SinkState | undefined;
   private stopped = false;
 
   constructor(private readonly ctx: ComponentContext<HdfsSinkProps>) {
@@ -216,6 +223,13 @@ export class HdfsSink implements Sink {
     }
     this.counters.start(this.ctx.clock.now());
     this.ctx.logger.info(`HDFS sink writing to ${this.ctx.props['hdfs.path']} via ${this.fs.description}`);
+    const p = this.ctx.props;
+    const key = createHash('sha1').update([this.basePath, p['hdfs.path'], p['hdfs.filePrefix'], this.names.suffix, this.names.inUsePrefix, this.names.inUseSuffix].join('\0')).digest('hex').slice(0, 10);
+    this.state = new SinkState(p['hdfs.stateDir'] ?? defaultStateDir(), `${this.ctx.agent}.${this.ctx.name}.${key}`);
+    for (const e of this.state.adoptOrphans()) {
+      this.ctx.logger.info(`Found in-use file ${e.inUsePath} of a previous run (${e.committed} committed bytes); finalising it`);
+      this.jobs.push({ inUsePath: e.inUsePath, finalPath: e.finalPath, target: e.committed, tries: 0, nextAt: 0, cleanClose: false, stateKey: e.inUsePath });
+    }
     await this.findLeftovers();
   }
 
@@ -253,8 +267,16 @@ export class HdfsSink implements Sink {
         continue;
       }
       const d = dir.endsWith('/') ? dir.slice(0, -1) : dir;
+      // Files not in the local record: only old ones (a live agent with the same prefix may
+      // be writing the recent ones; its open files are younger than its roll/idle interval).
+      const minAge = (Math.max(p['hdfs.rollInterval'], p['hdfs.idleTimeout']) || 3600) * 2000;
       for (const e of entries) {
         if (e.status.type !== 'FILE' || !re.test(e.name)) continue;
+        if (this.state?.entries.has(`${dir.endsWith('/') ? dir.slice(0, -1) : dir}/${e.name}`)) continue;
+        if (Date.now() - e.status.modificationTime < minAge) {
+          this.ctx.logger.info(`In-use file ${dir}/${e.name} is not in this sink's record and was modified recently; leaving it (another agent may be writing it)`);
+          continue;
+        }
         const base = e.name.slice(n.inUsePrefix.length, e.name.length - n.inUseSuffix.length);
         this.ctx.logger.info(`Found leftover in-use file ${d}/${e.name}; finalising it`);
         this.jobs.push({ inUsePath: `${d}/${e.name}`, finalPath: `${d}/${base}`, target: undefined, tries: 0, nextAt: 0, cleanClose: false });
@@ -272,7 +294,7 @@ export class HdfsSink implements Sink {
     const graceMs = Math.max(60_000, 2 * this.ctx.props['hdfs.callTimeout']);
     this.jobs.push({
       inUsePath: f.inUsePath, finalPath: f.finalPath, target: f.committedLength, tries: 0, nextAt: 0, cleanClose: !dirty,
-      graceUntil: dirty ? Date.now() + graceMs : 0,
+      graceUntil: dirty ? Date.now() + graceMs : 0, stateKey: f.inUsePath,
     });
   }
 
@@ -302,6 +324,7 @@ export class HdfsSink implements Sink {
         if (giveUp) {
           this.ctx.logger.warn(`Closing file: ${j.inUsePath} failed (${(e as Error).message}); giving up after ${j.tries} tries`);
           remove(this.jobs, j);
+          if (j.stateKey) this.state?.remove(j.stateKey);
           return;
         }
         // Dirty files hold data of rolled-back batches: keep trying, at least every 10 s.
@@ -313,10 +336,20 @@ export class HdfsSink implements Sink {
       if (r === 'done') {
         this.counters.values.ConnectionClosedCount++;
         remove(this.jobs, j);
+        if (j.stateKey) this.state?.remove(j.stateKey);
       } else {
         j.nextAt = this.ctx.clock.now() + 1000; // truncate recovery in progress
       }
     }));
+    this.saveState();
+  }
+
+  private saveState(): void {
+    try {
+      this.state?.save();
+    } catch (e) {
+      this.ctx.logger.warn(`Could not write the sink's local record of open files: ${(e as Error).message}`);
+    }
   }
 
   // ---------------------------------------------------------------------------------------
@@ -385,6 +418,9 @@ export class HdfsSink implements Sink {
         this.route(events, touched, closeAfter, touchedWriters);
         if (m < batchSize) break;
       }
+      // Record new in-use files before they are created (crash recovery knows them).
+      for (const f of touched) if (!f.exists) this.state?.set(f.inUsePath, f.finalPath, f.committedLength);
+      this.saveState();
       // One request per file; files written concurrently.
       const stats = { created: () => { c.ConnectionCreatedCount++; }, failed: () => { c.ConnectionFailedCount++; } };
       const wrote = this.ctx.clock.now();
@@ -395,6 +431,10 @@ export class HdfsSink implements Sink {
       }));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw new IoFailure(failed.reason);
+      // Durable in HDFS: record the new committed lengths, then commit (a crash in between
+      // means redelivery, never a truncated committed event).
+      for (const f of touched) this.state?.set(f.inUsePath, f.finalPath, f.length);
+      this.saveState();
       for (const tx of txs) tx.commit();
       for (const f of touched) {
         f.committedLength = f.length;
@@ -486,6 +526,7 @@ export class HdfsSink implements Sink {
         this.jobs.length = 0;
       }
     }
+    this.saveState(); // unfinished finalisations stay recorded for the next start
     await this.fs?.close();
     this.fs = undefined;
     this.counters.stop(this.ctx.clock.now());

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -31,13 +31,13 @@ interface Setup { sink: HdfsSink; ch: Channel; clock: { t: number; now(): number
 const started: HdfsSink[] = [];
 afterEach(async () => { for (const s of started.splice(0)) await s.stop(); });
 
-async function setup(props: Record<string, string>, dir = mkdtempSync(path.join(tmpdir(), 'hdfs-sink-'))): Promise<Setup> {
+async function setup(props: Record<string, string>, dir = mkdtempSync(path.join(tmpdir(), 'hdfs-sink-')), stateDir = mkdtempSync(path.join(tmpdir(), 'hdfs-state-'))): Promise<Setup> {
   const clock = { t: T0, now(): number { return this.t; } };
   const logger = new MemoryLogger();
   const ch = buildComponent(memory, 'c1', { capacity: '100000', transactionCapacity: '1000' }).instance;
   await ch.start();
   const { instance } = buildComponent(hdfs, 'k1', {
-    'hdfs.path': `file://${dir}/%y-%m-%d`, 'hdfs.timeZone': 'UTC', 'hdfs.fileType': 'DataStream', ...props,
+    'hdfs.path': `file://${dir}/%y-%m-%d`, 'hdfs.timeZone': 'UTC', 'hdfs.fileType': 'DataStream', 'hdfs.stateDir': stateDir, ...props,
   }, { clock, logger });
   const sink = instance as HdfsSink;
   await sink.start(ch);
@@ -170,10 +170,33 @@ describe('hdfs sink on file:/// (naming, rolling, escapes)', () => {
     const d = mkdtempSync(path.join(tmpdir(), 'hdfs-sink-'));
     mkdirSync(path.join(d, '27-01-15'));
     writeFileSync(path.join(d, '27-01-15', 'apache_logs.123.log.tmp'), 'a\nb\ntor');
+    const old = new Date(Date.now() - 3_600_000);
+    utimesSync(path.join(d, '27-01-15', 'apache_logs.123.log.tmp'), old, old);
+    writeFileSync(path.join(d, '27-01-15', 'apache_logs.456.log.tmp'), 'recent: maybe another agent is writing it\n');
     writeFileSync(path.join(d, '27-01-15', 'other.5.log.tmp'), 'not ours');
     await setup({ 'hdfs.filePrefix': 'apache_logs', 'hdfs.fileSuffix': '.log' }, d);
-    expect(ls(path.join(d, '27-01-15'))).toEqual(['apache_logs.123.log', 'other.5.log.tmp']);
+    expect(ls(path.join(d, '27-01-15'))).toEqual(['apache_logs.123.log', 'apache_logs.456.log.tmp', 'other.5.log.tmp']);
     expect(readFileSync(path.join(d, '27-01-15', 'apache_logs.123.log'), 'utf8')).toBe('a\nb\n');
+  });
+
+  it('after a crash, the local record gives the exact committed length of its own in-use files', async () => {
+    const d = mkdtempSync(path.join(tmpdir(), 'hdfs-sink-'));
+    const st = mkdtempSync(path.join(tmpdir(), 'hdfs-state-'));
+    const props = { 'hdfs.filePrefix': 'apache_logs', 'hdfs.fileSuffix': '.log', 'hdfs.rollCount': '0', 'hdfs.rollSize': '0', 'hdfs.rollInterval': '0' };
+    const a = await setup(props, d, st);
+    started.splice(started.indexOf(a.sink), 1); // "crashes": never stopped
+    fill(a.ch, lines(3));
+    await a.sink.process();
+    const tmp = path.join(day(d), `apache_logs.${T0 + 1}.log.tmp`);
+    appendFileSync(tmp, 'line 3\nline 4\n'); // written, but the transaction never committed
+    // The crashed process: its record now belongs to a pid that does not exist.
+    const [rec] = readdirSync(st);
+    renameSync(path.join(st, rec!), path.join(st, rec!.replace(`.${process.pid}.json`, '.99999999.json')));
+    const b = await setup(props, d, st);
+    expect(ls(day(d))).toEqual([`apache_logs.${T0 + 1}.log`]);
+    expect(readFileSync(path.join(day(d), `apache_logs.${T0 + 1}.log`), 'utf8')).toBe('line 0\nline 1\nline 2\n');
+    expect(b.logger.lines.join('\n')).toMatch(/of a previous run \(21 committed bytes\)/);
+    expect(readdirSync(st)).toEqual([]);
   });
 
   it('CompressedStream gzip: one member per batch, the file decompresses to the lines', async () => {
