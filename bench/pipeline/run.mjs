@@ -13,6 +13,7 @@
 //   seed   conf/ as it is
 //   tuned  + agent 1 Kafka sink flumeBatchSize 1000 (the seed's kafka.flumeBatchSize=20 is a key
 //          Flume ignores), agent 2 Kafka source batchSize 1000, HDFS sink batchSize 1000
+//   fast   batches of 5000 everywhere (channel transactionCapacity 10000)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -33,6 +34,13 @@ const SETS = {
     'agent1.sinks.kafka_sink.flumeBatchSize=1000',
     'agent2.sources.kafka_source.batchSize=1000',
     'agent2.sinks.hdfs_sink.hdfs.batchSize=1000',
+  ],
+  fast: [
+    'agent1.channels.memory_channel.transactionCapacity=10000',
+    'agent1.sinks.kafka_sink.flumeBatchSize=5000',
+    'agent2.channels.memory_channel.transactionCapacity=10000',
+    'agent2.sources.kafka_source.batchSize=5000',
+    'agent2.sinks.hdfs_sink.hdfs.batchSize=5000',
   ],
 };
 
