@@ -114,6 +114,8 @@ export class FileChannel implements Channel {
   /** Queue + in-flight takes (Flume counts taken events until their commit). */
   used = 0;
   private cacheBytes = 0;
+  /** Bytes of encoded events kept in memory (beyond it, takes read the log). */
+  cacheLimit = CACHE_BYTES;
   private nextTxid = 1;
   private lastCheckpointPos = { seg: 0, off: 0 };
   private open = false;
@@ -234,29 +236,48 @@ export class FileChannel implements Channel {
       this.logger.warn('checkpoint refers to a missing log segment; replaying every log segment');
       ck = undefined;
     }
-    // Insertion-ordered map: checkpoint order, then puts in log order; takes delete.
-    const live = new Map<string, Ptr>();
-    const key = (p: Ptr): string => `${p.seg}:${p.off}`;
-    if (ck) for (const p of ck.entries) live.set(key(p), p);
+    // Insertion-ordered map: checkpoint order, then puts in log order; takes delete. Built only
+    // when the log has transactions after the checkpoint (a clean restart needs none).
+    let live: Map<number, Ptr> | undefined;
+    const key = (p: Ptr): number => p.seg * 4294967296 + p.off;
+    const liveMap = (): Map<number, Ptr> => {
+      if (!live) {
+        live = new Map<number, Ptr>();
+        if (ck) for (const p of ck.entries) live.set(key(p), p);
+      }
+      return live;
+    };
     let maxTx = ck ? ck.nextTxid - 1 : 0;
     const stats = log.replay(ck ? { seg: ck.seg, off: ck.off } : undefined, (txid, puts, takes) => {
-      for (const t of takes) live.delete(key(t));
-      for (const p of puts) live.set(key(p), p);
+      const l = liveMap();
+      for (const t of takes) l.delete(key(t));
+      for (const p of puts) l.set(key(p), p);
       if (txid > maxTx) maxTx = txid;
     });
     this.nextTxid = maxTx + 1;
-    this.queue = new Deque<Entry>(Math.max(1024, live.size));
+    const entries: Iterable<Ptr> = live ? live.values() : (ck?.entries ?? []);
+    const count = live ? live.size : (ck?.entries.length ?? 0);
+    this.queue = new Deque<Entry>(Math.max(1024, count));
     this.refs.clear();
-    for (const p of live.values()) {
+    let lastSeg = -1;
+    let run = 0;
+    for (const p of entries) {
       this.queue.push({ seg: p.seg, off: p.off, ev: undefined, size: 0 });
-      this.refs.set(p.seg, (this.refs.get(p.seg) ?? 0) + 1);
+      if (p.seg !== lastSeg) {
+        if (run > 0) this.refs.set(lastSeg, (this.refs.get(lastSeg) ?? 0) + run);
+        lastSeg = p.seg;
+        run = 0;
+      }
+      run++;
     }
+    if (run > 0) this.refs.set(lastSeg, (this.refs.get(lastSeg) ?? 0) + run);
     this.used = this.queue.length;
     this.cacheBytes = 0;
     log.openNewSegment();
     this.logger.info(`File channel ${this.name}: replayed ${stats.transactions} transactions from ${stats.segments} segment(s)${ck ? ` after the checkpoint (${ck.entries.length} events)` : ''}${stats.tornAt ? `; torn write discarded at ${stats.tornAt}` : ''}`);
-    // A checkpoint now makes the replayed segments deletable and the next start fast.
-    this.checkpoint();
+    // A checkpoint now makes the replayed segments deletable and the next start fast (not
+    // needed when the checkpoint already describes everything).
+    if (!ck || stats.transactions > 0 || stats.tornAt !== undefined) this.checkpoint();
   }
 
   /** Writes a checkpoint (queue + in-flight takes at the current log position), then deletes unneeded segments. */
@@ -426,7 +447,7 @@ export class FileChannel implements Channel {
     if (puts.length > 0) {
       this.refs.set(base.seg, (this.refs.get(base.seg) ?? 0) + puts.length);
       for (const a of added) {
-        if (this.cacheBytes + a.size <= CACHE_BYTES) this.cacheBytes += a.size;
+        if (this.cacheBytes + a.size <= this.cacheLimit) this.cacheBytes += a.size;
         else a.ev = undefined;
         this.queue.push(a);
       }

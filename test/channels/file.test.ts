@@ -382,4 +382,16 @@ describe('file channel', () => {
     expect(warnings).toEqual([]);
     expect(fs.statSync(seg2).size).toBe(end2.off);
   });
+
+  it('reads events back from the segment being written (no cache) while new ones are appended', () => {
+    const ch = channel(tmp(), { capacity: '1000', transactionCapacity: '100' });
+    ch.cacheLimit = 0;
+    const got: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      putCommit(ch, [`e${i}`, `f${i}`], { i: String(i) });
+      got.push(...takeCommit(ch, 1));
+    }
+    got.push(...drain(ch));
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => [`e${i}`, `f${i}`]).flat().sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)) || a.localeCompare(b)));
+  });
 });

@@ -15,6 +15,8 @@ const SEG_RE = /^log-(\d+)$/;
 const READ_CHUNK = 8 * 1024 * 1024;
 /** Segments grow in zero-filled steps of this size (or maxFileSize when smaller). */
 const PREALLOC = 4 * 1024 * 1024;
+/** Bytes read at once when a take needs an event from disk. */
+const READ_AHEAD = 256 * 1024;
 /** Largest record we accept when reading (guards against a garbage length field). */
 const MAX_RECORD = 1024 * 1024 * 1024;
 
@@ -226,11 +228,22 @@ export class Log {
     return fd;
   }
 
+  /** Read-ahead: the last chunk read, valid up to `end` (takes are mostly sequential). */
+  private ra: { seg: number; start: number; end: number; buf: Buffer } | undefined;
+
   /** Reads the event of the PUT record at `ptr` (verifying its CRC). */
   read(ptr: Ptr): Event {
+    const ra = this.ra;
+    if (ra && ra.seg === ptr.seg && ptr.off >= ra.start && ptr.off + 8 <= ra.end) {
+      const rel = ptr.off - ra.start;
+      const len = ra.buf.readUInt32LE(rel);
+      if (ptr.off + 8 + len <= ra.end) return this.parse(ra.buf.subarray(0, ra.end - ra.start), rel, ptr);
+    }
     const fd = this.readFd(ptr.seg);
-    let buf = Buffer.allocUnsafe(4096);
-    let n = fs.readSync(fd, buf, 0, buf.length, ptr.off);
+    // Only bytes already written count (the rest of the segment may be preallocated zeros).
+    const limit = ptr.seg === this.writeSeg && this.writeFd !== undefined ? this.writeOff : Number.MAX_SAFE_INTEGER;
+    let buf = Buffer.allocUnsafe(READ_AHEAD);
+    let n = fs.readSync(fd, buf, 0, Math.min(buf.length, Math.max(8, limit - ptr.off)), ptr.off);
     if (n >= 8) {
       const need = buf.readUInt32LE(0) + 8;
       if (need > n && need <= MAX_RECORD) {
@@ -244,14 +257,20 @@ export class Log {
         buf = big;
       }
     }
-    const r = readRecord(buf.subarray(0, n), 0, MAX_RECORD);
+    this.ra = { seg: ptr.seg, start: ptr.off, end: ptr.off + Math.min(n, limit - ptr.off), buf };
+    return this.parse(buf.subarray(0, n), 0, ptr);
+  }
+
+  private parse(buf: Buffer, at: number, ptr: Ptr): Event {
+    const r = readRecord(buf, at, MAX_RECORD);
     if (typeof r === 'string' || r.type !== PUT) {
       throw new Error(`file channel log ${this.paths.get(ptr.seg)}: no valid event at offset ${ptr.off}`);
     }
-    return decodePut(buf, 0, r.end);
+    return decodePut(buf, at, r.end);
   }
 
   deleteSegment(seg: number): void {
+    if (this.ra?.seg === seg) this.ra = undefined;
     const fd = this.readFds.get(seg);
     if (fd !== undefined) { fs.closeSync(fd); this.readFds.delete(seg); }
     const p = this.paths.get(seg);
