@@ -394,4 +394,13 @@ describe('file channel', () => {
     got.push(...drain(ch));
     expect(got).toEqual(Array.from({ length: 50 }, (_, i) => [`e${i}`, `f${i}`]).flat().sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)) || a.localeCompare(b)));
   });
+
+  it('fsyncPerTransaction = false still survives a process crash (the page cache keeps the writes)', () => {
+    const dir = tmp();
+    let ch = channel(dir, { fsyncPerTransaction: 'false' });
+    putCommit(ch, ['a', 'b']);
+    takeCommit(ch, 1);
+    ch = crashAndReopen(dir, ch, { fsyncPerTransaction: 'false' });
+    expect(drain(ch)).toEqual(['b']);
+  });
 });

@@ -150,6 +150,18 @@ describe('TAILDIR source', () => {
     for (let r = 0; r < 5; r++) expect(byRot(got, r)).toEqual(byRot(expected, r));
   });
 
+  it('copy-truncate rotation: a file truncated under it is read again from its start', async () => {
+    const d = tmp();
+    const log = path.join(d, 'app.log');
+    fs.writeFileSync(log, 'before-1\nbefore-2\n');
+    const { c } = start({ filegroups: 'g', 'filegroups.g': path.join(d, 'app\\.log'), positionFile: path.join(d, 'p.json') });
+    await until(() => c.events.length === 2);
+    fs.truncateSync(log, 0);
+    fs.appendFileSync(log, 'after\n');
+    await until(() => c.events.length === 3);
+    expect(bodies(c)).toEqual(['before-1', 'before-2', 'after']);
+  });
+
   it('validation: filegroups and their paths are required, paths absolute, regexes valid', () => {
     expect(() => buildComponent(taildir, 'r', {})).toThrow(/filegroups/);
     expect(() => buildComponent(taildir, 'r', { filegroups: 'g' })).toThrow(/filegroups\.g/);
