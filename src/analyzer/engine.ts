@@ -114,6 +114,13 @@ export interface BatchResult {
   metrics: EngineMetrics;
 }
 
+/** Counts of an engine in flat arrays (see AnalyzerEngine.compactCounts). */
+export interface CompactCounts {
+  metrics: EngineMetrics;
+  maxEventTime: number | null;
+  queries: Array<{ name: string; windows: Float64Array; cellWindow: Uint32Array; counts: Float64Array; dims: DimValue[] }>;
+}
+
 /** Serializable engine state for checkpoints. */
 export interface EngineSnapshot {
   version: 1;
@@ -412,6 +419,84 @@ export class AnalyzerEngine {
             me.cappedRows += count;
           } else w.cells.set(key, { dims, count, batch: this.batchId });
         }
+      }
+    }
+  }
+
+  /**
+   * The counts in a flat form that worker threads can post cheaply (typed arrays and one flat
+   * array of key values instead of one small array per cell).
+   */
+  compactCounts(): CompactCounts {
+    return {
+      metrics: { ...this.metrics },
+      maxEventTime: this.maxEventTime,
+      queries: this.states.map((st) => {
+        const nw = st.windows.size;
+        let nc = 0;
+        for (const w of st.windows.values()) nc += w.cells.size;
+        const nd = st.spec.groupBy.length;
+        const windows = new Float64Array(nw * 2);
+        const cellWindow = new Uint32Array(nc);
+        const counts = new Float64Array(nc);
+        const dims: DimValue[] = new Array<DimValue>(nc * nd);
+        let wi = 0;
+        let ci = 0;
+        for (const w of st.windows.values()) {
+          windows[wi * 2] = w.start;
+          windows[wi * 2 + 1] = w.end;
+          for (const c of w.cells.values()) {
+            cellWindow[ci] = wi;
+            counts[ci] = c.count;
+            for (let d = 0; d < nd; d++) dims[ci * nd + d] = c.dims[d]!;
+            ci++;
+          }
+          wi++;
+        }
+        return { name: st.spec.name, windows, cellWindow, counts, dims };
+      }),
+    };
+  }
+
+  /** mergeCounts for compactCounts() output (merged in place, no intermediate arrays). */
+  mergeCompact(s: CompactCounts): void {
+    if (!this.inBatch) throw new Error('mergeCompact needs an open batch');
+    const me = this.metrics;
+    const m = s.metrics;
+    me.lines += m.lines; me.malformed += m.malformed; me.droppedMalformed += m.droppedMalformed;
+    me.noEventTime += m.noEventTime; me.lateRows += m.lateRows; me.cappedRows += m.cappedRows;
+    this.batchRecords += m.lines;
+    if (s.maxEventTime !== null && (this.maxEventTime === null || s.maxEventTime > this.maxEventTime)) this.maxEventTime = s.maxEventTime;
+    const cap = this.opts.maxKeysPerWindow;
+    for (const st of this.states) {
+      const q = s.queries.find((x) => x.name === st.spec.name);
+      if (!q) continue;
+      const g = st.spec.groupBy;
+      const nd = g.length;
+      const ws: WindowState[] = [];
+      for (let i = 0; i < q.windows.length / 2; i++) {
+        const start = q.windows[i * 2]!;
+        let w = st.windows.get(start);
+        if (w === undefined) {
+          w = { start, end: q.windows[i * 2 + 1]!, cells: new Map(), batch: this.batchId, capped: false };
+          st.windows.set(start, w);
+        }
+        w.batch = this.batchId;
+        ws.push(w);
+      }
+      for (let c = 0; c < q.counts.length; c++) {
+        const w = ws[q.cellWindow[c]!]!;
+        const dims = nd === 0 ? [] : nd === 1 ? [q.dims[c]!] : q.dims.slice(c * nd, c * nd + nd);
+        const key = nd === 0 ? '' : nd === 1 ? dims[0] : keyOf(g, dims);
+        const count = q.counts[c]!;
+        const cell = w.cells.get(key);
+        if (cell !== undefined) {
+          cell.count += count;
+          cell.batch = this.batchId;
+        } else if (cap > 0 && w.cells.size >= cap) {
+          st.cappedRows += count;
+          me.cappedRows += count;
+        } else w.cells.set(key, { dims, count, batch: this.batchId });
       }
     }
   }

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
-import type { AnalyzerEngine, EngineOptions, EngineSnapshot } from './engine.js';
+import type { AnalyzerEngine, CompactCounts, EngineOptions } from './engine.js';
 import { readChunks } from './input-file.js';
 import type { QueryData, WorkerIn } from './worker.js';
 
@@ -28,7 +28,7 @@ interface W {
   worker: Worker;
   inFlight: number;
   wake: (() => void) | null;
-  snapshot: Promise<EngineSnapshot>;
+  snapshot: Promise<CompactCounts>;
 }
 
 export async function analyzeParallel(
@@ -41,9 +41,9 @@ export async function analyzeParallel(
   for (let i = 0; i < workers; i++) {
     // A larger young generation: per-line garbage (substrings) dies young; fewer scavenges.
     const worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: 64 } });
-    const w: W = { worker, inFlight: 0, wake: null, snapshot: Promise.resolve(null as unknown as EngineSnapshot) };
-    w.snapshot = new Promise<EngineSnapshot>((resolve, reject) => {
-      worker.on('message', (m: { type: 'ack' } | { type: 'snapshot'; snap: EngineSnapshot }) => {
+    const w: W = { worker, inFlight: 0, wake: null, snapshot: Promise.resolve(null as unknown as CompactCounts) };
+    w.snapshot = new Promise<CompactCounts>((resolve, reject) => {
+      worker.on('message', (m: { type: 'ack' } | { type: 'snapshot'; snap: CompactCounts }) => {
         if (m.type === 'ack') {
           w.inFlight--;
           const wake = w.wake;
@@ -91,7 +91,7 @@ export async function analyzeParallel(
     }
     if (pendingLen > 0) await send(Buffer.concat(pending, pendingLen));
     for (const w of ws) w.worker.postMessage({ type: 'end' } satisfies WorkerIn);
-    for (const w of ws) engine.mergeCounts(await w.snapshot);
+    for (const w of ws) engine.mergeCompact(await w.snapshot);
   } finally {
     await Promise.all(ws.map((w) => w.worker.terminate()));
   }

@@ -36,7 +36,9 @@ if (port) {
       port.postMessage({ type: 'ack' });
     } else {
       splitter!.end();
-      port.postMessage({ type: 'snapshot', snap: engine!.snapshot() });
+      const snap = engine!.compactCounts();
+      const transfer = snap.queries.flatMap((q) => [q.windows.buffer, q.cellWindow.buffer, q.counts.buffer]) as ArrayBuffer[];
+      port.postMessage({ type: 'snapshot', snap }, transfer);
     }
   });
 }
