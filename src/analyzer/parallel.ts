@@ -26,6 +26,7 @@ const IN_FLIGHT = 3;
 
 interface W {
   worker: Worker;
+  failed: unknown;
   inFlight: number;
   wake: (() => void) | null;
   snapshot: Promise<CompactCounts>;
@@ -41,7 +42,7 @@ export async function analyzeParallel(
   for (let i = 0; i < workers; i++) {
     // A larger young generation: per-line garbage (substrings) dies young; fewer scavenges.
     const worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: 64 } });
-    const w: W = { worker, inFlight: 0, wake: null, snapshot: Promise.resolve(null as unknown as CompactCounts) };
+    const w: W = { worker, failed: null, inFlight: 0, wake: null, snapshot: Promise.resolve(null as unknown as CompactCounts) };
     w.snapshot = new Promise<CompactCounts>((resolve, reject) => {
       worker.on('message', (m: { type: 'ack' } | { type: 'snapshot'; snap: CompactCounts }) => {
         if (m.type === 'ack') {
@@ -51,9 +52,17 @@ export async function analyzeParallel(
           wake?.();
         } else resolve(m.snap);
       });
-      worker.on('error', reject);
-      worker.on('exit', (code) => { if (code !== 0) reject(new Error(`analyzer worker exited with code ${code}`)); });
+      const fail = (e: unknown): void => {
+        w.failed ??= e;
+        const wake = w.wake;
+        w.wake = null;
+        wake?.(); // a sender waiting for this worker's acks must not wait forever
+        reject(e);
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => { if (code !== 0) fail(new Error(`analyzer worker exited with code ${code}`)); });
     });
+    w.snapshot.catch(() => undefined); // handled where it is awaited; avoid an unhandled rejection before that
     const init: WorkerIn = { type: 'init', opts: rest, queries: qd, batchTime, watermark: engine.currentWatermark };
     worker.postMessage(init);
     ws.push(w);
@@ -63,7 +72,8 @@ export async function analyzeParallel(
     // Round robin, waiting when the chosen worker has too many chunks queued.
     const w = ws[next]!;
     next = (next + 1) % ws.length;
-    while (w.inFlight >= IN_FLIGHT) await new Promise<void>((r) => { w.wake = r; });
+    while (w.inFlight >= IN_FLIGHT && !w.failed) await new Promise<void>((r) => { w.wake = r; });
+    if (w.failed) throw w.failed;
     const ab = new ArrayBuffer(bytes.length);
     new Uint8Array(ab).set(bytes);
     w.inFlight++;
