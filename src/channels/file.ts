@@ -101,6 +101,8 @@ export class FileChannel implements Channel {
   capacity: number;
   transactionCapacity: number;
   keepAliveMs: number;
+  /** Contents survive a restart: the agent does not hold shutdown to drain it. */
+  readonly durable = true;
   readonly checkpointDir: string;
   readonly backupDir: string | undefined;
   readonly dataDirs: string[];

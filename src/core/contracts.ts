@@ -44,6 +44,8 @@ export interface Channel extends Lifecycle {
   readonly keepAliveMs: number;
   /** Transaction capacity, if the channel has one (checked against batch sizes). */
   readonly transactionCapacity?: number;
+  /** True when the contents survive a restart (file channel): shutdown does not wait for it to drain. */
+  readonly durable?: boolean;
   /** Called when a reload keeps this channel with new properties (Flume reuses the channel). */
   reconfigure?(props: unknown): void;
 }

@@ -221,7 +221,7 @@ export class Agent {
   async shutdown(): Promise<{ undrained: number }> {
     for (const s of [...this.sources.values()]) await this.stopSource(s);
     const deadline = Date.now() + (this.opts.drainTimeoutMs ?? 5000);
-    const pending = (): number => [...this.channels.values()].reduce((n, c) => n + c.instance.size(), 0);
+    const pending = (): number => [...this.channels.values()].reduce((n, c) => n + (c.instance.durable ? 0 : c.instance.size()), 0);
     while (pending() > 0 && Date.now() < deadline && this.sinkUnits.size > 0) {
       for (const u of this.sinkUnits.values()) u.runner.wake();
       await new Promise((r) => setTimeout(r, 20));

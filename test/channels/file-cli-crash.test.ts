@@ -107,4 +107,26 @@ describe('file channel through the CLI: kill -9 and restart', () => {
     expect(out.length - set.size).toBeLessThanOrEqual(3 * 100);
     fs.rmSync(dir, { recursive: true, force: true });
   }, 120_000);
+
+  it('SIGTERM with a backlog: the agent exits at once (no drain wait, no "lost" warning) and delivers it after the restart', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fc-cli-backlog-'));
+    const port = await freePort();
+    const f = conf(dir, port); // out/ does not exist yet: the sink cannot start
+    const a = await startAgent(['-f', f, '-n', 'a', '--no-reload-conf']);
+    const lines = Array.from({ length: 500 }, (_, i) => `b-${i}`);
+    const c = send(port, lines);
+    expect(await until(() => c.acked() === 500, 20000)).toBe(true);
+    const t0 = Date.now();
+    a.proc.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(a.output()).not.toMatch(/are lost/);
+    fs.mkdirSync(path.join(dir, 'out'));
+    const b = await startAgent(['-f', f, '-n', 'a', '--no-reload-conf']);
+    expect(await until(() => outLines(dir).length >= 500, 20000)).toBe(true);
+    b.proc.kill('SIGTERM');
+    expect(await b.exited).toBe(0);
+    expect(outLines(dir)).toEqual(lines);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
 });
