@@ -117,6 +117,12 @@ export async function startAnalyzer(opts: StartAnalyzerOptions): Promise<Analyze
     mkdirSync(cfg.checkpointDir!, { recursive: true });
     if (existsSync(ckptFile)) {
       restored = JSON.parse(readFileSync(ckptFile, 'utf8')) as Checkpoint;
+      const src = restored.source;
+      const want = cfg.source.type === 'kafka' ? 'kafka' : 'file';
+      const wantPath = cfg.source.filePath ?? '-';
+      if (src.kind !== want || (src.kind === 'file' && src.path !== wantPath)) {
+        throw new Error(`${opts.file}: error ${cfg.agentName} (analyzer): checkpoint.dir ${cfg.checkpointDir} holds a checkpoint of another source (${src.kind === 'file' ? `file ${src.path}` : 'kafka'}); use a new checkpoint.dir for this source, or delete ${ckptFile}`);
+      }
       engine.restore(restored.engine);
       log.info(`analyzer ${cfg.agentName}: resumed from checkpoint ${ckptFile} at batch ${restored.engine.nextBatchId}`);
     }

@@ -99,6 +99,9 @@ describe('analyzer runner', () => {
     expect(batches[0]!.records).toBe(1);
     expect(batches[0]!.queries[0]!.updatedRows().map((r) => r.count)).toEqual([2]);
     expect(batches[0]!.metrics.lines).toBe(5);
+    // The same checkpoint.dir for another file is refused.
+    await expect(startAnalyzer({ agentName: 'an', file: 'x', out: new PassThrough(), props: propMap({ ...props, 'source.file.path': join(dir, 'other.log') }) }))
+      .rejects.toThrow(/holds a checkpoint of another source \(file .*a\.log\)/);
   });
 
   it('rejects a bad configuration with every problem, before starting', async () => {
