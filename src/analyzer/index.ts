@@ -94,22 +94,6 @@ export async function startAnalyzer(opts: StartAnalyzerOptions): Promise<Analyze
   };
   const engine = new AnalyzerEngine(engineOpts, (m) => log.warn(m));
 
-  const sinks: AnalyzerSink[] = [];
-  let results: ResultsSink | null = null;
-  for (const s of cfg.sinks) {
-    if (s.type === 'console') sinks.push(new ConsoleSink(s.name, s, opts.out, fmt));
-    else if (s.type === 'jsonl') sinks.push(new JsonlSink(s.name, s.path!, fmt));
-    else if (s.type === 'results') {
-      const r = new ResultsSink(s.name, s.numRows, fmt);
-      results ??= r;
-      sinks.push(r);
-    } else {
-      const k = new KafkaSink(s.name, s.brokers, s.topic!, fmt);
-      await k.open();
-      sinks.push(k);
-    }
-  }
-
   // Checkpoint.
   const ckptFile = cfg.checkpointDir ? join(cfg.checkpointDir, 'checkpoint.json') : null;
   let restored: Checkpoint | null = null;
@@ -125,6 +109,22 @@ export async function startAnalyzer(opts: StartAnalyzerOptions): Promise<Analyze
       }
       engine.restore(restored.engine);
       log.info(`analyzer ${cfg.agentName}: resumed from checkpoint ${ckptFile} at batch ${restored.engine.nextBatchId}`);
+    }
+  }
+
+  const sinks: AnalyzerSink[] = [];
+  let results: ResultsSink | null = null;
+  for (const s of cfg.sinks) {
+    if (s.type === 'console') sinks.push(new ConsoleSink(s.name, s, opts.out, fmt));
+    else if (s.type === 'jsonl') sinks.push(new JsonlSink(s.name, s.path!, fmt));
+    else if (s.type === 'results') {
+      const r = new ResultsSink(s.name, s.numRows, fmt);
+      results ??= r;
+      sinks.push(r);
+    } else {
+      const k = new KafkaSink(s.name, s.brokers, s.topic!, fmt);
+      await k.open();
+      sinks.push(k);
     }
   }
 
