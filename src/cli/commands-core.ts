@@ -121,8 +121,8 @@ export async function runAgentCommand(a: AgentArgs): Promise<number> {
   }
 
   const counters = new CounterRegistry();
-  const drain = Number(a.system.get('tsagent.drain.timeout') ?? 5000);
-  const agent = new Agent({ logger, counters, system: a.system, drainTimeoutMs: Number.isFinite(drain) ? drain : 5000 });
+  const drain = Number(a.system.get('tsagent.drain.timeout') ?? 30000);
+  const agent = new Agent({ logger, counters, system: a.system, drainTimeoutMs: Number.isFinite(drain) ? drain : 30000 });
   await agent.apply(loaded.plan);
 
   let metrics: MetricsServer | undefined;

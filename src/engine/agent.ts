@@ -20,7 +20,7 @@ export interface AgentOptions {
   counters?: CounterRegistry;
   system?: ReadonlyMap<string, string>;
   clock?: Clock;
-  /** Longest time a shutdown waits for channels to drain into sinks (default 5000 ms). */
+  /** Longest time a shutdown waits for channels to drain into sinks (default 30000 ms). */
   drainTimeoutMs?: number;
   /** Supervisor retry interval (Flume: 3000 ms). */
   retryMs?: number;
@@ -220,7 +220,7 @@ export class Agent {
   /** Stops sources, drains channels into the sinks (bounded), stops sinks and channels. */
   async shutdown(): Promise<{ undrained: number }> {
     for (const s of [...this.sources.values()]) await this.stopSource(s);
-    const deadline = Date.now() + (this.opts.drainTimeoutMs ?? 5000);
+    const deadline = Date.now() + (this.opts.drainTimeoutMs ?? 30000);
     const pending = (): number => [...this.channels.values()].reduce((n, c) => n + (c.instance.durable ? 0 : c.instance.size()), 0);
     while (pending() > 0 && Date.now() < deadline && this.sinkUnits.size > 0) {
       for (const u of this.sinkUnits.values()) u.runner.wake();
