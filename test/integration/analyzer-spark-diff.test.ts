@@ -2,7 +2,8 @@
  * Differential test of the analyzer against real PySpark (installed from PyPI by
  * bench/anchors/pyspark.sh into .stack/pyspark-venv when missing).
  *
- * Input: the real NASA July 1995 sample (124,979 lines, ../shared/data/nasa) followed by a
+ * Input: the real NASA July 1995 sample (124,979 lines, ../shared/data/nasa), 30,000 lines of the
+ * project's generator (`tsagent generate`, with its quirks, another zone, 3 July) and a
  * hand-written file of quirks (empty line, invalid UTF-8, CR / CRLF line ends, impossible dates,
  * lowercase months, other zones, full-width and astral characters, control characters, an int
  * overflow, lines with no fields). Event time, 60-second windows, session zone UTC.
@@ -21,6 +22,7 @@ import { gunzipSync } from 'node:zlib';
 import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { propMap, startAnalyzer, type BatchResult } from '../../src/analyzer/index.js';
+import { writeGenerated } from '../../src/tools/generate.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NASA = resolve(ROOT, '../shared/data/nasa/NASA_access_log_Jul95.head-124979.txt.gz');
@@ -49,14 +51,16 @@ let work = '';
 let input = '';
 let sparkConsole = '';
 
-beforeAll(() => {
+beforeAll(async () => {
   const py = execFileSync('bash', [join(ROOT, 'bench/anchors/pyspark.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
   work = mkdtempSync(join(tmpdir(), 'analyzer-spark-diff-'));
   const dir = join(work, 'in');
   mkdirSync(dir);
   input = join(dir, 'input.log');
   const quirks = Buffer.concat(QUIRKS.flatMap((b) => [b, Buffer.from('\n')]));
-  writeFileSync(input, Buffer.concat([gunzipSync(readFileSync(NASA)), quirks]));
+  const gen = join(work, 'generated.log');
+  await writeGenerated(gen, { lines: 30_000, seed: 6, start: '1995-07-03T00:00:00+02:00', utcOffsetMinutes: 120, quirks: true });
+  writeFileSync(input, Buffer.concat([gunzipSync(readFileSync(NASA)), readFileSync(gen), quirks]));
   const r = spawnSync(py, [join(ROOT, 'bench/analyzer/spark_job.py'), 'diff', dir, join(work, 'rows')], {
     encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, SPARK_TZ: 'UTC', PYSPARK_PYTHON: py },
   });
