@@ -84,10 +84,14 @@ class QueryState {
   readonly dimBits: number[];
   /** The Map key of a row: monomorphic getters compiled once per query (no keyed loads per row). */
   readonly key: (p: ParsedLine) => unknown;
+  /** 0 = no group-by, 1 ip, 2 endpoint, 3 status, 4 method (read inline), 5 = other: call key(). */
+  readonly keyKind: number;
   cappedRows = 0;
   constructor(readonly spec: QuerySpec) {
     this.dimBits = spec.groupBy.map((f) => FIELD_BITS[f]);
     const g = spec.groupBy;
+    const one = g.length === 1 ? ['ip', 'endpoint', 'status', 'method'].indexOf(g[0]!) : -1;
+    this.keyKind = g.length === 0 ? 0 : one >= 0 ? one + 1 : 5;
     this.key = g.length === 0 ? () => '' : g.length === 1 ? GETTERS[g[0]!] : (p) => multiKey(g, p);
   }
 }
@@ -258,7 +262,8 @@ export class AnalyzerEngine {
   }
 
   private count(st: QueryState, w: WindowState, p: ParsedLine): void {
-    const key = st.key(p);
+    const key = st.keyKind === 0 ? '' : st.keyKind === 1 ? p.ip : st.keyKind === 2 ? p.endpoint : st.keyKind === 3 ? p.status
+      : st.keyKind === 4 ? p.method : st.key(p);
     const cell = w.cells.get(key);
     w.batch = this.batchId;
     if (cell !== undefined) {

@@ -6,6 +6,7 @@
  * detected by the magic bytes, so `-` may also be gzip.
  */
 import { createReadStream } from 'node:fs';
+import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
@@ -120,9 +121,18 @@ export async function readLines(path: string, sink: LineSink, opts: { skipLines?
     if (skip > 0) skip--;
     else sink.line(text, from, to);
   });
+  let pendingUtf8 = false;
   for await (const chunk of readChunks(path, opts.stdin)) {
     if (opts.signal?.aborted) break;
-    splitter.push(decoder.write(chunk));
+    // Pure ASCII (the usual log chunk) decodes as latin1: a plain copy, same characters.
+    // Otherwise UTF-8 through the decoder, which also joins sequences split across chunks.
+    if (!pendingUtf8 && isAscii(chunk)) splitter.push(chunk.toString('latin1'));
+    else {
+      splitter.push(decoder.write(chunk));
+      // The decoder holds bytes only when the chunk ended inside a multi-byte sequence; an
+      // ASCII last byte ends any sequence, so the fast path is safe again after it.
+      pendingUtf8 = chunk.length > 0 && chunk[chunk.length - 1]! >= 0x80;
+    }
     await sink.chunkDone();
   }
   const tail = decoder.end();
