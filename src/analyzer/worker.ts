@@ -4,6 +4,7 @@
  * Messages in: init (engine options as data), chunk (ArrayBuffer of whole lines), end.
  * Messages out: ack (after each chunk, for flow control), snapshot.
  */
+import { isAscii } from 'node:buffer';
 import { parentPort } from 'node:worker_threads';
 import { AnalyzerEngine, type EngineOptions } from './engine.js';
 import { LineSplitter } from './input-file.js';
@@ -32,7 +33,8 @@ if (port) {
       splitter = new LineSplitter((t, a, b) => e.processRegion(t, a, b));
     } else if (m.type === 'chunk') {
       // Chunks hold whole lines (cut after a LF), so each one decodes on its own.
-      splitter!.push(Buffer.from(m.buf).toString('utf8'));
+      const b = Buffer.from(m.buf);
+      splitter!.push(isAscii(b) ? b.toString('latin1') : b.toString('utf8'));
       port.postMessage({ type: 'ack' });
     } else {
       splitter!.end();
