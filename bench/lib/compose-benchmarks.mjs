@@ -102,6 +102,7 @@ export function compose(repo) {
   L.push('npm run bench            # installs the stack + Flume jars + PySpark venv, runs S1..S6, writes bench/results/*.json and BENCHMARKS.md');
   L.push('npm run bench:s2         # one scenario (s1..s6); BENCHMARKS.md keeps the other scenarios\' last results');
   L.push('npm run bench:compose    # only regenerate BENCHMARKS.md from bench/results/*.summary.json');
+  L.push('node bench/run-all.mjs s3 s4 --no-install --reps 3 --events 50000   # chosen scenarios, sizes and repetitions (--lines for S1/S5/S6, --batches for S4, --variants for S6)');
   L.push('```');
   L.push('');
   L.push('What each scenario ran (the scenario scripts are called with these arguments by bench/run-all.mjs):');
