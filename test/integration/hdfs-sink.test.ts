@@ -187,6 +187,7 @@ describe('hdfs sink on real HDFS', () => {
       all.push(...ls2);
     }
     // Kept for diagnosis: the sink's log and the file layout.
+    mkdirSync(path.join(env.repoRoot, 'test-results'), { recursive: true });
     writeFileSync(path.join(env.repoRoot, 'test-results', `hdfs-outage-${which}.log`), [...perFile, ...logger.lines].join('\n') + '\n');
     expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
     expect(all.length).toBe(N);
