@@ -56,7 +56,7 @@ export function errorMessage(e: unknown): string {
   return String(e);
 }
 
-/** Stable error codes, documented in the README's error table (a test keeps them in sync). */
+/** Stable error codes of the core (see the README section "Exit status and errors"). */
 export const ERROR_CODES = {
   CHANNEL: 'A channel operation failed (transaction capacity, byte capacity, misuse).',
   CHANNEL_FULL: 'The channel had no room for the committed events.',
