@@ -95,6 +95,9 @@ fi
   echo "|---|---:|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
   [ -n "${spark_inner:-}" ] && echo && echo "PySpark's own timing (after JVM start, parse + cache + 6 aggregations): $spark_inner"
+  echo
+  echo "Wall times on a shared machine move by up to 2x with the other load (see the load average);"
+  echo "the CPU columns are steadier. Rerun on an idle machine before quoting a number."
 } > "$OUT_MD"
 echo "$json" > "$OUT_JSON"
 cat "$OUT_MD"
