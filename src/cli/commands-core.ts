@@ -222,7 +222,7 @@ async function runAnalyzer(name: string, loaded: Loaded, file: string, logger: C
   try {
     handle = await mod.startAnalyzerAgent({ agentName: name, file, props, out: process.stdout, logger: log });
   } catch (e) {
-    process.stderr.write(`${file}: ${errorMessage(e)}\n`);
+    process.stderr.write(`${errorMessage(e)}\n`);
     return EXIT_CONFIG;
   }
   return new Promise<number>((resolve) => {
