@@ -65,7 +65,7 @@ export function compose(repo) {
   L.push(`- ${m.cpus ?? '?'} cores (${m.cpuModel ?? '?'}), ${m.memGB ?? '?'} GiB RAM, ${m.kernel ?? ''}, disk ${m.disk ?? '?'}`);
   L.push(`- Node ${m.node ?? '?'}; ${m.java ?? 'java ?'}; Apache Flume ${m.flume ?? '1.11.0'}; PySpark ${m.pyspark ?? '?'}`);
   L.push('- Kafka and HDFS: the local stack (`bash stack/stack.sh up`), single broker, single DataNode, on the same 2 cores.');
-  L.push('- **The machine was shared**: several engineers ran builds and test suites on the same 2 cores during these runs. The 1-minute load average at the start and end of every scenario is in the table (this run: ${loadRange}; earlier runs today saw 5-25); on 2 cores, absolute numbers are noisy. Both sides of a scenario ran alternately in the same window, so the ratios are the more meaningful figures, but a load swing between two runs still moves them; min-max shows the spread.');
+  L.push(`- **The machine was shared**: several engineers ran builds and test suites on the same 2 cores during these runs. The 1-minute load average at the start and end of every scenario is in the table (this run: ${loadRange}; earlier runs today saw 5-25); on 2 cores, absolute numbers are noisy. Both sides of a scenario ran alternately in the same window, so the ratios are the more meaningful figures, but a load swing between two runs still moves them; min-max shows the spread.`);
   L.push('');
   L.push('## Results');
   L.push('');
