@@ -58,28 +58,31 @@ measure() { # name, command... -> "seconds peak_rss_kb cpu_seconds"; the command
 declare -a ROWS
 json="{\"lines\": $LINES, \"nproc\": $(nproc), \"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"runs\": ["
 first=1
-add() { # name seconds rss_kb cpu_seconds
+add() { # name seconds rss_kb cpu_seconds [lines counted by the engine]
   local lps cps; lps=$(awk -v n="$LINES" -v s="$2" 'BEGIN { printf "%d", n / s }')
   cps=$(awk -v n="$LINES" -v s="$4" 'BEGIN { printf "%d", n / s }')
   ROWS+=("| $1 | $2 | $lps | $4 | $cps | $(( $3 / 1024 )) |")
   [ $first = 1 ] || json+=","
   first=0
-  json+="{\"name\": \"$1\", \"seconds\": $2, \"linesPerSecond\": $lps, \"cpuSeconds\": $4, \"linesPerCpuSecond\": $cps, \"peakRssMiB\": $(( $3 / 1024 ))}"
+  json+="{\"name\": \"$1\", \"seconds\": $2, \"linesPerSecond\": $lps, \"cpuSeconds\": $4, \"linesPerCpuSecond\": $cps, \"peakRssMiB\": $(( $3 / 1024 )), \"linesCounted\": ${5:-null}}"
 }
 
 for mode in processing event; do
   flag=""; [ "$mode" = event ] && flag="--event-time"
   for w in 1 2; do
-    read -r s kb cpu < <(measure "tsagent-$mode-w$w" node bin/tsagent.js analyzer -i "$INPUT" $flag --tz UTC --workers "$w")
-    add "tsagent analyzer, $mode time, $w worker(s)" "$s" "$kb" "$cpu"
+    read -r s kb cpu < <(measure "tsagent-$mode-w$w" node bin/tsagent.js analyzer -i "$INPUT" $flag --tz UTC --workers "$w" --stats)
+    # Lines the engine counted (from --stats), checked against the input by bench/run-all.mjs.
+    counted=$(sed -n 's/^tsagent analyzer: \([0-9]*\) lines.*/\1/p' "$TMP/tsagent-$mode-w$w.err" | tail -1)
+    add "tsagent analyzer, $mode time, $w worker(s)" "$s" "$kb" "$cpu" "${counted:-null}"
   done
 done
 
 if [ -z "${SKIP_SPARK:-}" ]; then
   PY="$(bash bench/anchors/pyspark.sh | tail -1)"
   read -r s kb cpu < <(measure spark "$PY" bench/analyzer/spark_job.py bench "$INPUT")
-  add "PySpark $("$PY" -c 'import pyspark; print(pyspark.__version__)') local[2], event time (wall incl. JVM start)" "$s" "$kb" "$cpu"
   spark_inner=$(tail -1 "$TMP/spark.out")
+  spark_lines=$(printf '%s' "$spark_inner" | sed -n 's/.*"lines": *\([0-9]*\).*/\1/p')
+  add "PySpark $("$PY" -c 'import pyspark; print(pyspark.__version__)') local[2], event time (wall incl. JVM start)" "$s" "$kb" "$cpu" "${spark_lines:-null}"
   json+="], \"sparkInner\": $spark_inner}"
 else
   json+="]}"
