@@ -5,7 +5,8 @@
  * empty tables, in the seed's query order, with the seed's column names; SIGTERM stops it cleanly.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -21,7 +22,12 @@ describe('conf/log-analysis.conf', () => {
   it('starts on the stack broker, prints the seed\'s six empty Batch 0 tables, stops on SIGTERM', async () => {
     const cli = join(ROOT, 'bin/tsagent.js');
     expect(existsSync(join(ROOT, 'dist/analyzer/index.js')), 'run `npm run build` first').toBe(true);
-    const child = spawn(process.execPath, [cli, 'agent', '-f', 'conf/log-analysis.conf', '-n', 'analyzer'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The shipped file unmodified, plus an overlay (a second -f, later keys win) that only gives
+    // this run a fresh consumer group: a group with committed offsets from an earlier run on the
+    // same broker would resume there instead of at `latest`.
+    const overlay = join(mkdtempSync(join(tmpdir(), 'analyzer-conf-')), 'group.conf');
+    writeFileSync(overlay, `analyzer.source.kafka.groupId = analyzer-conf-test-${Date.now()}\n`);
+    const child = spawn(process.execPath, [cli, 'agent', '-f', 'conf/log-analysis.conf', '-f', overlay, '-n', 'analyzer'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
