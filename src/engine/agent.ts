@@ -213,7 +213,6 @@ export class Agent {
     if (s.started) {
       try { await s.instance.stop(); } catch (e) { this.log.error(`Error stopping source ${s.plan.name}: ${errorMessage(e)}`); }
     }
-    for (const i of s.plan.interceptors) void i;
     this.sources.delete(s.plan.name);
   }
 
