@@ -28,6 +28,7 @@ import { Waiters } from '../core/waiters.js';
 import { encodeCheckpoint, readCheckpointFile, writeCheckpointFile, type Checkpoint, type Ptr } from './file/checkpoint.js';
 import { COMMIT_RECORD_SIZE, putRecordSize, takeRecordSize, writeCommit, writePut, writeTake } from './file/format.js';
 import { Log } from './file/log.js';
+import { ChannelTransaction } from './transaction.js';
 
 const MAX_FILE_SIZE = 2147483647 - 524288000;
 const MIN_SPACE_FLOOR = 1024 * 1024;
@@ -93,8 +94,6 @@ function fullMessage(name: string): string {
 
 /** A queued event: pointer to its PUT record, plus the event while it is cached. */
 interface Entry { seg: number; off: number; ev: Event | undefined; size: number }
-
-enum TxState { NEW, OPEN, COMPLETED, CLOSED }
 
 export class FileChannel implements Channel {
   readonly name: string;
@@ -471,36 +470,11 @@ export class FileChannel implements Channel {
   }
 }
 
-class FileTransaction implements Transaction {
-  private state = TxState.NEW;
-  private puts: Event[] = [];
-  private takes: Entry[] = [];
-  constructor(private readonly ch: FileChannel) {}
+class FileTransaction extends ChannelTransaction<FileChannel, Entry> {
+  constructor(ch: FileChannel) { super(ch, 'FileBackedTransaction'); }
 
-  begin(): void {
-    if (this.state === TxState.OPEN) throw new ChannelException(`begin() called when transaction is ${TxState[this.state]}!`);
-    this.state = TxState.OPEN;
-    this.puts = [];
-    this.takes = [];
-  }
-  put(e: Event): void {
-    if (this.state !== TxState.OPEN) throw new ChannelException(`put() called when transaction is ${TxState[this.state]}!`);
-    this.ch.counters.values.EventPutAttemptCount++;
-    if (this.puts.length >= this.ch.transactionCapacity) {
-      throw new ChannelException(
-        `Put queue for FileBackedTransaction of capacity ${this.ch.transactionCapacity} full, consider committing more frequently, increasing capacity or increasing thread count. [channel=${this.ch.name}]`,
-      );
-    }
-    this.puts.push(e);
-  }
-  take(): Event | null {
-    if (this.state !== TxState.OPEN) throw new ChannelException(`take() called when transaction is ${TxState[this.state]}!`);
-    this.ch.counters.values.EventTakeAttemptCount++;
-    if (this.takes.length >= this.ch.transactionCapacity) {
-      throw new ChannelException(
-        `Take list for FileBackedTransaction, capacity ${this.ch.transactionCapacity} full, consider committing more frequently, increasing capacity, or increasing thread count. [channel=${this.ch.name}]`,
-      );
-    }
+  protected override messageSuffix(): string { return `. [channel=${this.ch.name}]`; }
+  protected takeNext(): Event | null {
     const e = this.ch.takeOne();
     if (e === undefined) return null;
     if (this.takes.length === 0) this.ch.trackInFlight(this.takes);
@@ -514,27 +488,13 @@ class FileTransaction implements Transaction {
       throw err;
     }
   }
-  commit(): void {
-    if (this.state !== TxState.OPEN) throw new ChannelException(`commit() called when transaction is ${TxState[this.state]}!`);
+  protected doCommit(): void {
     this.ch.commitTx(this.puts, this.takes); // may throw; stays OPEN
     this.ch.untrackInFlight(this.takes);
-    this.state = TxState.COMPLETED;
-    this.puts = [];
-    this.takes = [];
   }
-  rollback(): void {
-    if (this.state !== TxState.OPEN) throw new ChannelException(`rollback() called when transaction is ${TxState[this.state]}!`);
+  protected doRollback(): void {
     this.ch.untrackInFlight(this.takes);
     this.ch.rollbackTakes(this.takes);
-    this.state = TxState.COMPLETED;
-    this.puts = [];
-    this.takes = [];
-  }
-  close(): void {
-    if (this.state === TxState.OPEN) {
-      throw new ChannelException('close() called when transaction is OPEN - you must either commit or rollback first');
-    }
-    this.state = TxState.CLOSED;
   }
 }
 

@@ -15,6 +15,7 @@ import { Deque } from '../core/deque.js';
 import type { Event } from '../core/event.js';
 import { defineChannel, type PropsOf } from '../core/spec.js';
 import { Waiters } from '../core/waiters.js';
+import { ChannelTransaction } from './transaction.js';
 
 const FULL_MSG =
   "Space for commit to queue couldn't be acquired. Sinks are likely not keeping up with sources, or the buffer size is too tight";
@@ -40,8 +41,6 @@ const properties = {
 } as const;
 
 export type MemoryChannelProps = PropsOf<typeof properties>;
-
-enum TxState { NEW, OPEN, COMPLETED, CLOSED }
 
 function slotsOf(e: Event): number {
   const n = e.body.length;
@@ -142,69 +141,25 @@ export class MemoryChannel implements Channel {
   /** @internal */ noteTaken(): void { /* taken events keep their space until commit */ }
 }
 
-class MemoryTransaction implements Transaction {
-  private state = TxState.NEW;
-  private puts: Event[] = [];
-  private takes: Event[] = [];
+class MemoryTransaction extends ChannelTransaction<MemoryChannel, Event> {
   private putSlots = 0;
   private takeSlots = 0;
-  constructor(private readonly ch: MemoryChannel) {}
+  constructor(ch: MemoryChannel) { super(ch, 'MemoryTransaction'); }
 
-  begin(): void {
-    if (this.state !== TxState.NEW && this.state !== TxState.CLOSED && this.state !== TxState.COMPLETED) {
-      throw new ChannelException(`begin() called when transaction is ${TxState[this.state]}!`);
-    }
-    this.state = TxState.OPEN;
-    this.puts = [];
-    this.takes = [];
+  protected override onBegin(): void {
     this.putSlots = 0;
     this.takeSlots = 0;
   }
-  put(e: Event): void {
-    if (this.state !== TxState.OPEN) throw new ChannelException(`put() called when transaction is ${TxState[this.state]}!`);
-    this.ch.counters.values.EventPutAttemptCount++;
-    if (this.puts.length >= this.ch.transactionCapacity) {
-      throw new ChannelException(
-        `Put queue for MemoryTransaction of capacity ${this.ch.transactionCapacity} full, consider committing more frequently, increasing capacity or increasing thread count`,
-      );
-    }
-    this.puts.push(e);
-    this.putSlots += slotsOf(e);
-  }
-  take(): Event | null {
-    if (this.state !== TxState.OPEN) throw new ChannelException(`take() called when transaction is ${TxState[this.state]}!`);
-    this.ch.counters.values.EventTakeAttemptCount++;
-    if (this.takes.length >= this.ch.transactionCapacity) {
-      throw new ChannelException(
-        `Take list for MemoryTransaction, capacity ${this.ch.transactionCapacity} full, consider committing more frequently, increasing capacity, or increasing thread count`,
-      );
-    }
+  protected override onPut(e: Event): void { this.putSlots += slotsOf(e); }
+  protected takeNext(): Event | null {
     const e = this.ch.takeOne();
     if (e === undefined) return null;
     this.takes.push(e);
     this.takeSlots += slotsOf(e);
     return e;
   }
-  commit(): void {
-    if (this.state !== TxState.OPEN) throw new ChannelException(`commit() called when transaction is ${TxState[this.state]}!`);
-    this.ch.commitTx(this.puts, this.takes, this.putSlots, this.takeSlots); // may throw; stays OPEN
-    this.state = TxState.COMPLETED;
-    this.puts = [];
-    this.takes = [];
-  }
-  rollback(): void {
-    if (this.state !== TxState.OPEN) throw new ChannelException(`rollback() called when transaction is ${TxState[this.state]}!`);
-    this.ch.rollbackTakes(this.takes);
-    this.state = TxState.COMPLETED;
-    this.puts = [];
-    this.takes = [];
-  }
-  close(): void {
-    if (this.state === TxState.OPEN) {
-      throw new ChannelException('close() called when transaction is OPEN - you must either commit or rollback first');
-    }
-    this.state = TxState.CLOSED;
-  }
+  protected doCommit(): void { this.ch.commitTx(this.puts, this.takes, this.putSlots, this.takeSlots); }
+  protected doRollback(): void { this.ch.rollbackTakes(this.takes); }
 }
 
 export default defineChannel({
