@@ -36,7 +36,16 @@ interface SinkUnit {
   runner: PollingRunner;
   supervised: Supervised;
 }
-interface SourceEntry { plan: PlannedSource; instance: Source; runner?: PollingRunner; supervised: Supervised; started: boolean }
+interface SourceEntry {
+  plan: PlannedSource;
+  instance: Source;
+  runner?: PollingRunner;
+  supervised: Supervised;
+  started: boolean;
+  /** The interceptors of the source's channel processor (closed once when the source stops). */
+  interceptors: readonly Interceptor[];
+  interceptorsClosed: boolean;
+}
 
 export class Agent {
   readonly counters: CounterRegistry;
@@ -195,7 +204,7 @@ export class Agent {
       const proc = instance.process.bind(instance);
       runner = new PollingRunner(proc, { name: s.name, logger: slog, waitForWork: () => new Promise(() => {}), backoffIncrementMs: inc, maxBackoffMs: max, errorSleepMs: max });
     }
-    const entry: SourceEntry = { plan: s, instance, runner, started: false, supervised: undefined as unknown as Supervised };
+    const entry: SourceEntry = { plan: s, instance, runner, started: false, supervised: undefined as unknown as Supervised, interceptors, interceptorsClosed: false };
     entry.supervised = new Supervised(`Source ${s.name}`, async () => {
       await instance.start(processor);
       entry.started = true;
@@ -213,7 +222,24 @@ export class Agent {
     if (s.started) {
       try { await s.instance.stop(); } catch (e) { this.log.error(`Error stopping source ${s.plan.name}: ${errorMessage(e)}`); }
     }
+    this.closeInterceptors(s);
     this.sources.delete(s.plan.name);
+  }
+
+  /**
+   * Closes the interceptors of a stopped source (Flume: the source runner's stop closes the
+   * channel processor's interceptor chain), once even when a reload and a shutdown both stop it.
+   * A source that never started still closes them: they were created.
+   */
+  private closeInterceptors(s: SourceEntry): void {
+    if (s.interceptorsClosed) return;
+    s.interceptorsClosed = true;
+    s.interceptors.forEach((i, n) => {
+      if (!i.close) return;
+      try { i.close(); } catch (e) {
+        this.log.error(`Error closing interceptor ${s.plan.interceptors[n]?.name ?? n} of source ${s.plan.name}: ${errorMessage(e)}`);
+      }
+    });
   }
 
   /** Stops sources, drains channels into the sinks (bounded), stops sinks and channels. */
