@@ -24,11 +24,10 @@ import { Deque } from '../core/deque.js';
 import type { Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import { defineChannel, type PropsOf } from '../core/spec.js';
-import { Waiters } from '../core/waiters.js';
 import { encodeCheckpoint, readCheckpointFile, writeCheckpointFile, type Checkpoint, type Ptr } from './file/checkpoint.js';
 import { COMMIT_RECORD_SIZE, putRecordSize, takeRecordSize, writeCommit, writePut, writeTake } from './file/format.js';
 import { Log } from './file/log.js';
-import { ChannelTransaction } from './transaction.js';
+import { ChannelTransaction, QueueChannel } from './transaction.js';
 
 const MAX_FILE_SIZE = 2147483647 - 524288000;
 const MIN_SPACE_FLOOR = 1024 * 1024;
@@ -95,7 +94,7 @@ function fullMessage(name: string): string {
 /** A queued event: pointer to its PUT record, plus the event while it is cached. */
 interface Entry { seg: number; off: number; ev: Event | undefined; size: number }
 
-export class FileChannel implements Channel {
+export class FileChannel extends QueueChannel<Entry> implements Channel {
   readonly name: string;
   capacity: number;
   transactionCapacity: number;
@@ -107,13 +106,10 @@ export class FileChannel implements Channel {
   readonly dataDirs: string[];
   private props: FileChannelProps;
   private log: Log | undefined;
-  private queue = new Deque<Entry>(1024);
   /** Events taken by open transactions (they come back at a crash, so checkpoints keep them). */
   private readonly inFlight = new Set<Entry[]>();
   /** Live entries (queued or taken, not committed) per segment: a segment with 0 can go. */
   private readonly refs = new Map<number, number>();
-  /** Queue + in-flight takes (Flume counts taken events until their commit). */
-  used = 0;
   private cacheBytes = 0;
   /** Bytes of encoded events kept in memory (beyond it, takes read the log). */
   cacheLimit = CACHE_BYTES;
@@ -126,13 +122,12 @@ export class FileChannel implements Channel {
   private checkpointTimer: NodeJS.Timeout | undefined;
   private fsyncTimer: NodeJS.Timeout | undefined;
   private dirty = false;
-  private readonly spaceWaiters = new Waiters();
-  private readonly eventWaiters = new Waiters();
   readonly counters: CounterGroup<FileCounter>;
   private readonly logger: Logger;
   private readonly locks: string[] = [];
 
   constructor(name: string, props: FileChannelProps, counters: CounterGroup<FileCounter>, logger: Logger) {
+    super();
     this.name = name;
     this.props = props;
     this.counters = counters;
@@ -336,10 +331,7 @@ export class FileChannel implements Channel {
     this.log?.close();
     this.log = undefined;
     this.unlock();
-    this.counters.set('ChannelSize', this.queue.length);
-    this.counters.stop();
-    this.spaceWaiters.wake();
-    this.eventWaiters.wake();
+    this.stopped();
   }
 
   /** Test hook: drop everything as a kill -9 would (no checkpoint, no sync), release the locks. */
@@ -352,18 +344,12 @@ export class FileChannel implements Channel {
     this.unlock();
   }
 
-  size(): number { return this.queue.length; }
   /** Where the next transaction will be written (segment number, offset): for tests and tools. */
   logPosition(): { seg: number; off: number } | undefined {
     return this.log ? { seg: this.log.writeSeg, off: this.log.writeOff } : undefined;
   }
   createTransaction(): Transaction { return new FileTransaction(this); }
-  waitForSpace(ms: number): Promise<void> { return this.spaceWaiters.wait(ms); }
-  waitForEvents(ms: number): Promise<void> {
-    if (this.queue.length > 0) return Promise.resolve();
-    return this.eventWaiters.wait(ms);
-  }
-  toString(): string { return `FileChannel ${this.name} { dataDirs: [${this.dataDirs.join(', ')}] }`; }
+  override toString(): string { return `FileChannel ${this.name} { dataDirs: [${this.dataDirs.join(', ')}] }`; }
 
   private checkSpace(): void {
     const now = Date.now();
@@ -384,9 +370,6 @@ export class FileChannel implements Channel {
   }
 
   // --- used by FileTransaction -----------------------------------------------------------
-  /** @internal */
-  takeOne(): Entry | undefined { return this.queue.shift(); }
-
   /** @internal */
   eventOf(e: Entry): Event {
     if (e.ev !== undefined) return e.ev;
@@ -453,20 +436,7 @@ export class FileChannel implements Channel {
         this.queue.push(a);
       }
     }
-    this.used += net;
-    const c = this.counters.values;
-    c.EventPutSuccessCount += puts.length;
-    c.EventTakeSuccessCount += takes.length;
-    c.ChannelSize = this.queue.length;
-    if (puts.length > 0) this.eventWaiters.wake();
-    if (net < 0) this.spaceWaiters.wake();
-  }
-
-  /** @internal */
-  rollbackTakes(takes: Entry[]): void {
-    for (let i = takes.length - 1; i >= 0; i--) this.queue.unshift(takes[i]!);
-    this.counters.values.ChannelSize = this.queue.length;
-    if (takes.length > 0) this.eventWaiters.wake();
+    this.committed(puts.length, takes.length);
   }
 }
 

@@ -11,11 +11,9 @@ import { ChannelException, ChannelFullException } from '../core/errors.js';
 import type { Channel, Transaction } from '../core/contracts.js';
 import type { ComponentContext } from '../core/context.js';
 import { CHANNEL_COUNTERS, type CounterGroup, javaDouble } from '../core/counters.js';
-import { Deque } from '../core/deque.js';
 import type { Event } from '../core/event.js';
 import { defineChannel, type PropsOf } from '../core/spec.js';
-import { Waiters } from '../core/waiters.js';
-import { ChannelTransaction } from './transaction.js';
+import { ChannelTransaction, QueueChannel } from './transaction.js';
 
 const FULL_MSG =
   "Space for commit to queue couldn't be acquired. Sinks are likely not keeping up with sources, or the buffer size is too tight";
@@ -47,22 +45,18 @@ function slotsOf(e: Event): number {
   return n <= 100 ? 1 : Math.ceil(n / 100);
 }
 
-export class MemoryChannel implements Channel {
+export class MemoryChannel extends QueueChannel<Event> implements Channel {
   readonly name: string;
   capacity: number;
   transactionCapacity: number;
   keepAliveMs: number;
   /** Byte slots (100 bytes each) available in total. */
   private byteSlotLimit: number;
-  private readonly queue = new Deque<Event>(1024);
-  /** Events in the queue plus events taken by open transactions (Flume's queueRemaining). */
-  used = 0;
   usedSlots = 0;
-  private readonly spaceWaiters = new Waiters();
-  private readonly eventWaiters = new Waiters();
   readonly counters: CounterGroup<(typeof CHANNEL_COUNTERS)[number]>;
 
   constructor(name: string, props: MemoryChannelProps, counters: CounterGroup<(typeof CHANNEL_COUNTERS)[number]>) {
+    super();
     this.name = name;
     this.counters = counters;
     this.capacity = props.capacity;
@@ -94,24 +88,12 @@ export class MemoryChannel implements Channel {
     this.counters.set('ChannelCapacity', this.capacity);
     this.counters.set('ChannelSize', this.queue.length);
   }
-  stop(): void {
-    this.counters.set('ChannelSize', this.queue.length);
-    this.counters.stop();
-    this.spaceWaiters.wake();
-    this.eventWaiters.wake();
-  }
+  stop(): void { this.stopped(); }
 
-  size(): number { return this.queue.length; }
   createTransaction(): Transaction { return new MemoryTransaction(this); }
-  waitForSpace(ms: number): Promise<void> { return this.spaceWaiters.wait(ms); }
-  waitForEvents(ms: number): Promise<void> {
-    if (this.queue.length > 0) return Promise.resolve();
-    return this.eventWaiters.wait(ms);
-  }
-  toString(): string { return `org.apache.flume.channel.MemoryChannel{name: ${this.name}}`; }
+  override toString(): string { return `org.apache.flume.channel.MemoryChannel{name: ${this.name}}`; }
 
   // --- used by MemoryTransaction ---------------------------------------------------------
-  /** @internal */ takeOne(): Event | undefined { return this.queue.shift(); }
   /** @internal */
   commitTx(puts: Event[], takes: Event[], putSlots: number, takeSlots: number): void {
     const net = puts.length - takes.length;
@@ -123,20 +105,8 @@ export class MemoryChannel implements Channel {
       );
     }
     for (let i = 0; i < puts.length; i++) this.queue.push(puts[i]!);
-    this.used += net;
     this.usedSlots += netSlots;
-    const c = this.counters.values;
-    c.EventPutSuccessCount += puts.length;
-    c.EventTakeSuccessCount += takes.length;
-    c.ChannelSize = this.queue.length;
-    if (puts.length > 0) this.eventWaiters.wake();
-    if (net < 0) this.spaceWaiters.wake();
-  }
-  /** @internal */
-  rollbackTakes(takes: Event[]): void {
-    for (let i = takes.length - 1; i >= 0; i--) this.queue.unshift(takes[i]!);
-    this.counters.values.ChannelSize = this.queue.length;
-    if (takes.length > 0) this.eventWaiters.wake();
+    this.committed(puts.length, takes.length);
   }
   /** @internal */ noteTaken(): void { /* taken events keep their space until commit */ }
 }

@@ -1,12 +1,19 @@
 /**
- * Flume's channel transaction state machine (BasicTransactionSemantics), shared by the memory
- * and file channels: begin → put/take* → commit | rollback → close, with Flume's state checks,
- * exception messages and attempt counters. A channel supplies only what differs: how a take
- * finds its event, and what commit and rollback do to the channel.
+ * What the memory and file channels share:
+ * - Flume's channel transaction state machine (BasicTransactionSemantics): begin → put/take* →
+ *   commit | rollback → close, with Flume's state checks, exception messages and attempt
+ *   counters (`ChannelTransaction`);
+ * - the channel side a transaction drives: the queue of committed events, Flume's `used` count,
+ *   the waiters and the success counters (`QueueChannel`).
+ * A channel supplies only what differs: what its queue holds, how a take finds its event, and
+ * how a commit is made durable.
  */
 import type { Transaction } from '../core/contracts.js';
+import type { CHANNEL_COUNTERS } from '../core/counters.js';
 import { ChannelException } from '../core/errors.js';
 import type { Event } from '../core/event.js';
+import { Deque } from '../core/deque.js';
+import { Waiters } from '../core/waiters.js';
 
 enum TxState { NEW, OPEN, COMPLETED, CLOSED }
 
@@ -103,5 +110,59 @@ export abstract class ChannelTransaction<H extends TransactionHost, T> implement
       throw new ChannelException('close() called when transaction is OPEN - you must either commit or rollback first');
     }
     this.state = TxState.CLOSED;
+  }
+}
+
+/**
+ * The queue side of a channel whose queue holds `T` (events, or pointers to them): committed
+ * items in FIFO order, the items taken by open transactions still counted in `used` until their
+ * commit (Flume's queueRemaining), and the waiters woken by commits and rollbacks.
+ */
+export abstract class QueueChannel<T> {
+  protected queue = new Deque<T>(1024);
+  /** Items in the queue plus items taken by open transactions. */
+  used = 0;
+  protected readonly spaceWaiters = new Waiters();
+  protected readonly eventWaiters = new Waiters();
+  abstract readonly counters: {
+    readonly values: Record<(typeof CHANNEL_COUNTERS)[number], number>;
+    set(n: 'ChannelSize', v: number): void;
+    stop(): void;
+  };
+
+  size(): number { return this.queue.length; }
+  waitForSpace(ms: number): Promise<void> { return this.spaceWaiters.wait(ms); }
+  waitForEvents(ms: number): Promise<void> {
+    if (this.queue.length > 0) return Promise.resolve();
+    return this.eventWaiters.wait(ms);
+  }
+
+  /** Counts a commit of `puts` puts and `takes` takes already applied to the queue; wakes waiters. */
+  protected committed(puts: number, takes: number): void {
+    const net = puts - takes;
+    this.used += net;
+    const c = this.counters.values;
+    c.EventPutSuccessCount += puts;
+    c.EventTakeSuccessCount += takes;
+    c.ChannelSize = this.queue.length;
+    if (puts > 0) this.eventWaiters.wake();
+    if (net < 0) this.spaceWaiters.wake();
+  }
+
+  /** At stop: records the final size, stops the counters, releases every waiter. */
+  protected stopped(): void {
+    this.counters.set('ChannelSize', this.queue.length);
+    this.counters.stop();
+    this.spaceWaiters.wake();
+    this.eventWaiters.wake();
+  }
+
+  // --- used by the transactions ----------------------------------------------------------
+  /** @internal */ takeOne(): T | undefined { return this.queue.shift(); }
+  /** @internal Returns rolled-back takes to the head of the queue in their original order. */
+  rollbackTakes(takes: readonly T[]): void {
+    for (let i = takes.length - 1; i >= 0; i--) this.queue.unshift(takes[i]!);
+    this.counters.values.ChannelSize = this.queue.length;
+    if (takes.length > 0) this.eventWaiters.wake();
   }
 }
