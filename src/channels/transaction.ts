@@ -6,7 +6,7 @@
  * - the channel side a transaction drives: the queue of committed events, Flume's `used` count,
  *   the waiters and the success counters (`QueueChannel`).
  * A channel supplies only what differs: what its queue holds, how a take finds its event, and
- * how a commit is made durable.
+ * how a commit is applied to the channel.
  */
 import type { Transaction } from '../core/contracts.js';
 import type { CHANNEL_COUNTERS } from '../core/counters.js';
