@@ -22,8 +22,11 @@
  * emits it then, in the same batch: Spark needs one more, possibly empty, batch for that).
  * Complete mode keeps every window (as Spark does) unless state.maxWindows bounds it.
  */
-import { F_EVENT_TIME, F_TIMESTAMP, FIELD_BITS, MALFORMED_MASK, emptyParsedLine, isMalformed, parseLine, parseRegion, type FieldName, type ParsedLine } from './parse.js';
+import { CountTable, KEY_EMPTY } from './counts.js';
+import { ByteDict, TupleDict } from './dict.js';
+import { F_EVENT_TIME, F_TIMESTAMP, FIELD_BITS, FIELD_NAMES, INT_FIELDS, MALFORMED_MASK, emptyParsedLine, scanIsMalformed, type FieldName, type ParsedLine } from './parse.js';
 import { compareStrings, type DimValue, type OrderKey, type QuerySpec } from './query.js';
+import { LineScan } from './scan.js';
 
 export type OutputMode = 'complete' | 'update' | 'append';
 export type TimeMode = 'processing' | 'event';
@@ -62,37 +65,46 @@ export interface OutputRow {
   count: number;
 }
 
-interface Cell {
-  dims: DimValue[];
-  count: number;
-  /** Last batch that changed this cell. */
-  batch: number;
-}
-
+/**
+ * The cells of a window: group-by key -> count in a CountTable. A key is an integer:
+ * - no group-by: 0;
+ * - one string field: the field's dictionary id (-1 for null);
+ * - one integer field (status, bytes): the value itself (-1 for null; values are >= 0);
+ * - several fields: the query's tuple dictionary id.
+ */
 interface WindowState {
   start: number;
   end: number;
-  cells: Map<unknown, Cell>;
+  cells: CountTable;
   batch: number;
   capped: boolean;
 }
+
+const K_NONE = 0;
+const K_STRING = 1;
+const K_INT = 2;
+const K_TUPLE = 3;
+
+const FIELD_INDEX: Readonly<Record<FieldName, number>> = { ip: 0, timestamp: 1, method: 2, endpoint: 3, protocol: 4, status: 5, bytes: 6 };
 
 class QueryState {
   readonly windows = new Map<number, WindowState>();
   /** The window hit by the previous row (logs are mostly time-ordered). */
   last: WindowState | null = null;
-  readonly dimBits: number[];
-  /** The Map key of a row: monomorphic getters compiled once per query (no keyed loads per row). */
-  readonly key: (p: ParsedLine) => unknown;
-  /** 0 = no group-by, 1 ip, 2 endpoint, 3 status, 4 method (read inline), 5 = other: call key(). */
-  readonly keyKind: number;
+  readonly kind: number;
+  /** Field index of a one-field group-by. */
+  readonly field: number;
+  readonly tuple: TupleDict | null;
+  readonly fields: number[];
   cappedRows = 0;
+  /** Tuple dictionary size after its last compaction. */
+  tupleLive = 0;
   constructor(readonly spec: QuerySpec) {
-    this.dimBits = spec.groupBy.map((f) => FIELD_BITS[f]);
     const g = spec.groupBy;
-    const one = g.length === 1 ? ['ip', 'endpoint', 'status', 'method'].indexOf(g[0]!) : -1;
-    this.keyKind = g.length === 0 ? 0 : one >= 0 ? one + 1 : 5;
-    this.key = g.length === 0 ? () => '' : g.length === 1 ? GETTERS[g[0]!] : (p) => multiKey(g, p);
+    this.fields = g.map((f) => FIELD_INDEX[f]);
+    this.kind = g.length === 0 ? K_NONE : g.length > 1 ? K_TUPLE : INT_FIELDS.has(g[0]!) ? K_INT : K_STRING;
+    this.field = g.length === 1 ? FIELD_INDEX[g[0]!] : -1;
+    this.tuple = this.kind === K_TUPLE ? new TupleDict() : null;
   }
 }
 
@@ -135,11 +147,25 @@ export interface EngineSnapshot {
   queries: Array<{ name: string; windows: Array<[number, number, Array<[DimValue[], number]>]> }>;
 }
 
+/** Dictionaries are compacted when they grow past this and twice their size after the last compaction. */
+const COMPACT_MIN = 1 << 16;
+
 export class AnalyzerEngine {
   readonly metrics: EngineMetrics = { lines: 0, malformed: 0, droppedMalformed: 0, noEventTime: 0, lateRows: 0, cappedRows: 0, evictedWindows: 0 };
   private readonly states: QueryState[];
+  private readonly scan = new LineScan();
+  /** Field values for filters and multi-field keys (only the fields they read are filled). */
   private readonly parsed: ParsedLine = emptyParsedLine();
   private readonly mask: number;
+  /** Per field index: its dictionary (string fields some query groups or filters by), else null. */
+  private readonly dicts: Array<ByteDict | null>;
+  /** Dictionary sizes after the last compaction. */
+  private readonly dictLive: number[];
+  /** Per field index: the key of the current line (dictionary id or integer value; -1 = null). */
+  private readonly keys = new Int32Array(7);
+  /** Field indexes whose dictionary id each line needs, and whose value `parsed` needs. */
+  private readonly internFields: number[];
+  private readonly parsedFields: number[];
   private readonly numOverlapping: number;
   private readonly processing: boolean;
   private readonly dropMalformed: boolean;
@@ -155,9 +181,21 @@ export class AnalyzerEngine {
     this.warn = warn ?? (() => {});
     this.states = opts.queries.map((q) => new QueryState(q));
     let mask = MALFORMED_MASK;
-    for (const q of opts.queries) for (const f of [...q.groupBy, ...q.filterFields]) mask |= FIELD_BITS[f];
+    const grouped = new Set<FieldName>();
+    const parsedSet = new Set<FieldName>();
+    for (const q of opts.queries) {
+      for (const f of q.groupBy) grouped.add(f);
+      for (const f of q.filterFields) parsedSet.add(f);
+      if (q.groupBy.length > 1) for (const f of q.groupBy) parsedSet.add(f);
+      for (const f of [...q.groupBy, ...q.filterFields]) mask |= FIELD_BITS[f];
+    }
     if (opts.time === 'event') mask |= F_TIMESTAMP | F_EVENT_TIME;
     this.mask = mask;
+    const stringFields = FIELD_NAMES.filter((f) => !INT_FIELDS.has(f) && (grouped.has(f) || parsedSet.has(f)));
+    this.dicts = FIELD_NAMES.map((f) => (stringFields.includes(f) ? new ByteDict() : null));
+    this.dictLive = FIELD_NAMES.map(() => 0);
+    this.internFields = stringFields.map((f) => FIELD_INDEX[f]);
+    this.parsedFields = FIELD_NAMES.filter((f) => parsedSet.has(f)).map((f) => FIELD_INDEX[f]);
     this.numOverlapping = Math.ceil(opts.windowMs / opts.slideMs);
     this.processing = opts.time === 'processing';
     this.dropMalformed = opts.dropMalformed;
@@ -176,6 +214,7 @@ export class AnalyzerEngine {
     this.batchTime = batchTimeMs;
     this.batchRecords = 0;
     for (const s of this.states) s.last = null;
+    this.compactDicts();
   }
 
   /** Sets the watermark in force (a worker gets its parent's). */
@@ -188,25 +227,70 @@ export class AnalyzerEngine {
     if (this.inBatch && this.batchRecords === 0) this.batchTime = batchTimeMs;
   }
 
-  /** Aggregates one record (null = a Kafka record without a value). */
+  /** Aggregates one record given as text (null = a Kafka record without a value). */
   processLine(line: string | null): void {
-    if (line === null) {
-      parseLine(null, this.parsed, this.mask);
-      this.aggregate();
-    } else this.processRegion(line, 0, line.length);
+    if (line === null) this.processNull();
+    else {
+      const b = Buffer.from(line, 'utf8');
+      this.processBytes(b, 0, b.length);
+    }
   }
 
-  /** Aggregates the record text[from, to) (a line of a decoded input chunk). */
-  processRegion(text: string, from: number, to: number): void {
-    parseRegion(text, from, to, this.parsed, this.mask);
-    this.aggregate();
+  /** Aggregates a record without a value: every field is null, as in Spark. */
+  processNull(): void {
+    const k = this.keys;
+    for (let i = 0; i < k.length; i++) k[i] = -1;
+    const p = this.parsed;
+    p.ip = p.timestamp = p.method = p.endpoint = p.protocol = null;
+    p.status = p.bytes = p.eventTime = null;
+    this.aggregate(true, null);
   }
 
-  private aggregate(): void {
+  /** Aggregates the record whose UTF-8 bytes are b[from, to) (the hot path: no decoding). */
+  processBytes(b: Uint8Array, from: number, to: number): void {
+    const r = this.scan;
+    r.scan(b, from, to, this.mask);
+    const keys = this.keys;
+    const fields = this.internFields;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      const d = this.dicts[f]!;
+      switch (f) {
+        case 0: keys[0] = r.ipStart < 0 ? d.intern(b, 0, 0) : d.internHashed(b, r.ipStart, r.ipEnd, r.ipHash); break;
+        case 1: keys[1] = r.tsStart < 0 ? d.intern(b, 0, 0) : d.intern(b, r.tsStart, r.tsStart + 26); break;
+        case 2: keys[2] = r.methodStart < 0 ? d.intern(b, 0, 0) : d.internHashed(b, r.methodStart, r.methodEnd, r.methodHash); break;
+        case 3: keys[3] = r.endpointStart < 0 ? d.intern(b, 0, 0) : d.internHashed(b, r.endpointStart, r.endpointEnd, r.endpointHash); break;
+        default: keys[4] = r.protocolStart < 0 ? d.intern(b, 0, 0) : d.intern(b, r.protocolStart, r.protocolEnd); break;
+      }
+    }
+    keys[5] = r.status;
+    keys[6] = r.bytes;
+    const pf = this.parsedFields;
+    if (pf.length > 0) {
+      const p = this.parsed;
+      for (let i = 0; i < pf.length; i++) {
+        const f = pf[i]!;
+        const k = keys[f]!;
+        switch (f) {
+          case 0: p.ip = this.dicts[0]!.values[k]!; break;
+          case 1: p.timestamp = this.dicts[1]!.values[k]!; break;
+          case 2: p.method = this.dicts[2]!.values[k]!; break;
+          case 3: p.endpoint = this.dicts[3]!.values[k]!; break;
+          case 4: p.protocol = this.dicts[4]!.values[k]!; break;
+          case 5: p.status = k < 0 ? null : k; break;
+          default: p.bytes = k < 0 ? null : k; break;
+        }
+      }
+      this.parsed.eventTime = Number.isNaN(r.eventTime) ? null : r.eventTime;
+    }
+    this.aggregate(scanIsMalformed(r), Number.isNaN(r.eventTime) ? null : r.eventTime);
+  }
+
+  private aggregate(malformed: boolean, eventTime: number | null): void {
     const p = this.parsed;
     this.metrics.lines++;
     this.batchRecords++;
-    if (isMalformed(p)) {
+    if (malformed) {
       this.metrics.malformed++;
       if (this.dropMalformed) {
         this.metrics.droppedMalformed++;
@@ -216,30 +300,38 @@ export class AnalyzerEngine {
     let t: number;
     if (this.processing) t = this.batchTime;
     else {
-      const e = p.eventTime;
-      if (e === null) {
+      if (eventTime === null) {
         this.metrics.noEventTime++;
         return;
       }
-      t = e;
-      if (this.maxEventTime === null || e > this.maxEventTime) this.maxEventTime = e;
+      t = eventTime;
+      if (this.maxEventTime === null || t > this.maxEventTime) this.maxEventTime = t;
     }
     const states = this.states;
     for (let qi = 0; qi < states.length; qi++) {
       const st = states[qi]!;
       const f = st.spec.filter;
       if (f !== null && !f(p)) continue;
+      const key = st.kind === K_NONE ? 0 : st.kind === K_TUPLE ? this.tupleKey(st) : this.keys[st.field]!;
       const last = st.last;
       if (this.numOverlapping === 1 && last !== null && t >= last.start && t < last.end) {
-        this.count(st, last, p);
+        this.count(st, last, key);
         continue;
       }
-      this.assign(st, t, p);
+      this.assign(st, t, key);
     }
   }
 
+  private tupleKey(st: QueryState): number {
+    const p = this.parsed;
+    const g = st.spec.groupBy;
+    const dims: DimValue[] = new Array<DimValue>(g.length);
+    for (let i = 0; i < g.length; i++) dims[i] = p[g[i]!];
+    return st.tuple!.intern(dims);
+  }
+
   /** Finds (or creates) the windows of time t for one query and counts the row in each. */
-  private assign(st: QueryState, t: number, p: ParsedLine): void {
+  private assign(st: QueryState, t: number, key: number): void {
     const { windowMs, slideMs, startMs } = this.opts;
     const lastStart = t - ((t - startMs + slideMs) % slideMs);
     const wm = this.watermark;
@@ -253,26 +345,25 @@ export class AnalyzerEngine {
       }
       let w = st.windows.get(start);
       if (w === undefined) {
-        w = { start, end, cells: new Map(), batch: this.batchId, capped: false };
+        w = { start, end, cells: new CountTable(), batch: this.batchId, capped: false };
         st.windows.set(start, w);
       }
       if (i === 0) st.last = w;
-      this.count(st, w, p);
+      this.count(st, w, key);
     }
   }
 
-  private count(st: QueryState, w: WindowState, p: ParsedLine): void {
-    const key = st.keyKind === 0 ? '' : st.keyKind === 1 ? p.ip : st.keyKind === 2 ? p.endpoint : st.keyKind === 3 ? p.status
-      : st.keyKind === 4 ? p.method : st.key(p);
-    const cell = w.cells.get(key);
+  private count(st: QueryState, w: WindowState, key: number): void {
+    const cells = w.cells;
+    const s = cells.find(key);
     w.batch = this.batchId;
-    if (cell !== undefined) {
-      cell.count++;
-      cell.batch = this.batchId;
+    if (s >= 0) {
+      cells.counts[s] = cells.counts[s]! + 1;
+      cells.batch[s] = this.batchId;
       return;
     }
     const cap = this.opts.maxKeysPerWindow;
-    if (cap > 0 && w.cells.size >= cap) {
+    if (cap > 0 && cells.size >= cap) {
       st.cappedRows++;
       this.metrics.cappedRows++;
       if (!w.capped) {
@@ -281,10 +372,27 @@ export class AnalyzerEngine {
       }
       return;
     }
-    const g = st.spec.groupBy;
-    const dims: DimValue[] = new Array<DimValue>(g.length);
-    for (let i = 0; i < g.length; i++) dims[i] = detach(p[g[i]!]);
-    w.cells.set(g.length === 1 ? dims[0] : detach(key as DimValue), { dims, count: 1, batch: this.batchId });
+    cells.insertAt(~s, key, 1, this.batchId);
+  }
+
+  /** The group-by values of a cell key. */
+  private dimsOf(st: QueryState, key: number): DimValue[] {
+    switch (st.kind) {
+      case K_NONE: return [];
+      case K_INT: return [key < 0 ? null : key];
+      case K_STRING: return [key < 0 ? null : this.dicts[st.field]!.values[key]!];
+      default: return st.tuple!.values[key]!;
+    }
+  }
+
+  /** The cell key of group-by values (restore, merges). */
+  private keyOf(st: QueryState, dims: readonly DimValue[]): number {
+    switch (st.kind) {
+      case K_NONE: return 0;
+      case K_INT: return dims[0] === null || dims[0] === undefined ? -1 : Number(dims[0]);
+      case K_STRING: return dims[0] === null || dims[0] === undefined ? -1 : this.dicts[st.field]!.internString(String(dims[0]));
+      default: return st.tuple!.intern(dims.slice());
+    }
   }
 
   endBatch(): BatchResult {
@@ -324,31 +432,86 @@ export class AnalyzerEngine {
     return { batchId: id, batchTimeMs: this.batchTime, records: this.batchRecords, watermarkMs: this.watermark, queries, metrics: { ...this.metrics } };
   }
 
+  /**
+   * Drops dictionary values no window refers to any more (evicted windows, filter-only fields),
+   * once a dictionary has doubled since its last compaction: memory stays flat on an endless
+   * stream of new values. Called at the start of the next batch, after the previous batch's
+   * results (which may read the old ids) were consumed.
+   */
+  private compactDicts(): void {
+    for (let f = 0; f < this.dicts.length; f++) {
+      const d = this.dicts[f];
+      if (!d || d.size < COMPACT_MIN || d.size < 2 * this.dictLive[f]!) continue;
+      const live = new Uint8Array(d.size);
+      const users = this.states.filter((st) => st.kind === K_STRING && st.field === f);
+      for (const st of users) for (const w of st.windows.values()) markLive(w.cells, live);
+      const remap = d.compact(live);
+      for (const st of users) for (const w of st.windows.values()) w.cells.remapKeys(remap);
+      this.dictLive[f] = d.size;
+    }
+    for (const st of this.states) {
+      const t = st.tuple;
+      if (!t || t.size < COMPACT_MIN || t.size < 2 * st.tupleLive) continue;
+      const live = new Uint8Array(t.size);
+      for (const w of st.windows.values()) markLive(w.cells, live);
+      const remap = t.compact(live);
+      for (const w of st.windows.values()) w.cells.remapKeys(remap);
+      st.tupleLive = t.size;
+    }
+  }
+
   private result(st: QueryState, id: number, finalized: WindowState[]): QueryResult {
     const spec = st.spec;
     const mode = this.opts.outputMode;
     // Update mode: windows evicted in this batch still report the rows this batch changed.
     const windows = mode === 'append' ? finalized : mode === 'update' ? [...st.windows.values(), ...finalized] : [...st.windows.values()];
-    const pick = (w: WindowState): Iterable<Cell> => mode === 'update' ? [...w.cells.values()].filter((c) => c.batch === id) : w.cells.values();
     const live = mode === 'update' ? windows.filter((w) => w.batch === id) : windows;
+    const onlyBatch = mode === 'update' ? id : null;
+    // Rows are built now (not when read): a later compaction may renumber the keys.
+    const rowsOf = (w: WindowState): OutputRow[] => {
+      const out: OutputRow[] = [];
+      const c = w.cells;
+      for (let s = 0; s < c.keys.length; s++) {
+        const k = c.keys[s]!;
+        if (k === KEY_EMPTY || (onlyBatch !== null && c.batch[s] !== onlyBatch)) continue;
+        out.push({ windowStart: w.start, windowEnd: w.end, dims: this.dimsOf(st, k), count: c.counts[s]! });
+      }
+      return out;
+    };
     const cmp = rowComparator(spec.orderBy, spec.groupBy);
-    const toRow = (w: WindowState, c: Cell): OutputRow => ({ windowStart: w.start, windowEnd: w.end, dims: c.dims, count: c.count });
+    const cache = new Map<WindowState, OutputRow[]>();
+    const rowsByWindow = (w: WindowState): OutputRow[] => {
+      let r = cache.get(w);
+      if (r === undefined) cache.set(w, (r = rowsOf(w)));
+      return r;
+    };
+    // Results are read before the next batch starts (dictionary ids may be renumbered then).
     return {
       spec,
       columns: ['window', ...spec.groupBy, spec.countColumn],
       totalRows: () => {
         let n = 0;
         for (const w of live) {
-          if (mode === 'update') for (const c of w.cells.values()) n += c.batch === id ? 1 : 0;
-          else n += w.cells.size;
+          if (onlyBatch === null) n += w.cells.size;
+          else for (let s = 0; s < w.cells.keys.length; s++) n += w.cells.keys[s] !== KEY_EMPTY && w.cells.batch[s] === onlyBatch ? 1 : 0;
         }
         return n;
       },
-      rows: (limit = Infinity) => sortedRows(live, pick, toRow, spec.orderBy, cmp, limit),
+      rows: (limit = Infinity) => sortedRows(live, rowsByWindow, spec.orderBy, cmp, limit),
       updatedRows: () => {
         const out: OutputRow[] = [];
-        const src = mode === 'append' ? finalized : windows.filter((w) => w.batch === id);
-        for (const w of src) for (const c of w.cells.values()) if (mode === 'append' || c.batch === id) out.push(toRow(w, c));
+        if (mode === 'append') {
+          for (const w of finalized) for (const r of rowsOf(w)) out.push(r);
+          return out;
+        }
+        for (const w of windows) {
+          if (w.batch !== id) continue;
+          const c = w.cells;
+          for (let s = 0; s < c.keys.length; s++) {
+            const k = c.keys[s]!;
+            if (k !== KEY_EMPTY && c.batch[s] === id) out.push({ windowStart: w.start, windowEnd: w.end, dims: this.dimsOf(st, k), count: c.counts[s]! });
+          }
+        }
         return out;
       },
     };
@@ -363,7 +526,12 @@ export class AnalyzerEngine {
       metrics: { ...this.metrics },
       queries: this.states.map((st) => ({
         name: st.spec.name,
-        windows: [...st.windows.values()].map((w) => [w.start, w.end, [...w.cells.values()].map((c) => [c.dims, c.count] as [DimValue[], number])]),
+        windows: [...st.windows.values()].map((w) => {
+          const cells: Array<[DimValue[], number]> = [];
+          const c = w.cells;
+          for (let s = 0; s < c.keys.length; s++) if (c.keys[s] !== KEY_EMPTY) cells.push([this.dimsOf(st, c.keys[s]!), c.counts[s]!]);
+          return [w.start, w.end, cells] as [number, number, Array<[DimValue[], number]>];
+        }),
       })),
     };
   }
@@ -379,13 +547,45 @@ export class AnalyzerEngine {
       const q = s.queries.find((x) => x.name === st.spec.name);
       if (!q) continue;
       for (const [start, end, cells] of q.windows) {
-        const w: WindowState = { start, end, cells: new Map(), batch: -1, capped: false };
-        for (const [dims, count] of cells) {
-          w.cells.set(keyOf(st.spec.groupBy, dims), { dims, count, batch: -1 });
-        }
+        const w: WindowState = { start, end, cells: new CountTable(cells.length), batch: -1, capped: false };
+        for (const [dims, count] of cells) w.cells.add(this.keyOf(st, dims), count, -1);
         st.windows.set(start, w);
       }
     }
+  }
+
+  /** A window of the open batch for a merge (created when absent). */
+  private mergeWindow(st: QueryState, start: number, end: number): WindowState {
+    let w = st.windows.get(start);
+    if (w === undefined) {
+      w = { start, end, cells: new CountTable(), batch: this.batchId, capped: false };
+      st.windows.set(start, w);
+    }
+    w.batch = this.batchId;
+    return w;
+  }
+
+  /** Adds count to a merged cell, honouring the key cap. */
+  private mergeCell(st: QueryState, w: WindowState, key: number, count: number): void {
+    const c = w.cells;
+    const s = c.find(key);
+    const cap = this.opts.maxKeysPerWindow;
+    if (s >= 0) {
+      c.counts[s] = c.counts[s]! + count;
+      c.batch[s] = this.batchId;
+    } else if (cap > 0 && c.size >= cap) {
+      st.cappedRows += count;
+      this.metrics.cappedRows += count;
+    } else c.insertAt(~s, key, count, this.batchId);
+  }
+
+  private mergeMetrics(m: EngineMetrics, maxEventTime: number | null): void {
+    if (!this.inBatch) throw new Error('a merge needs an open batch');
+    const me = this.metrics;
+    me.lines += m.lines; me.malformed += m.malformed; me.droppedMalformed += m.droppedMalformed;
+    me.noEventTime += m.noEventTime; me.lateRows += m.lateRows; me.cappedRows += m.cappedRows;
+    this.batchRecords += m.lines;
+    if (maxEventTime !== null && (this.maxEventTime === null || maxEventTime > this.maxEventTime)) this.maxEventTime = maxEventTime;
   }
 
   /**
@@ -395,35 +595,13 @@ export class AnalyzerEngine {
    * analysis; the same merge combines the results of instances that share a Kafka topic.
    */
   mergeCounts(s: EngineSnapshot): void {
-    if (!this.inBatch) throw new Error('mergeCounts needs an open batch');
-    const m = s.metrics;
-    const me = this.metrics;
-    me.lines += m.lines; me.malformed += m.malformed; me.droppedMalformed += m.droppedMalformed;
-    me.noEventTime += m.noEventTime; me.lateRows += m.lateRows; me.cappedRows += m.cappedRows;
-    this.batchRecords += m.lines;
-    if (s.maxEventTime !== null && (this.maxEventTime === null || s.maxEventTime > this.maxEventTime)) this.maxEventTime = s.maxEventTime;
-    const cap = this.opts.maxKeysPerWindow;
+    this.mergeMetrics(s.metrics, s.maxEventTime);
     for (const st of this.states) {
       const q = s.queries.find((x) => x.name === st.spec.name);
       if (!q) continue;
       for (const [start, end, cells] of q.windows) {
-        let w = st.windows.get(start);
-        if (w === undefined) {
-          w = { start, end, cells: new Map(), batch: this.batchId, capped: false };
-          st.windows.set(start, w);
-        }
-        w.batch = this.batchId;
-        for (const [dims, count] of cells) {
-          const key = keyOf(st.spec.groupBy, dims);
-          const c = w.cells.get(key);
-          if (c !== undefined) {
-            c.count += count;
-            c.batch = this.batchId;
-          } else if (cap > 0 && w.cells.size >= cap) {
-            st.cappedRows += count;
-            me.cappedRows += count;
-          } else w.cells.set(key, { dims, count, batch: this.batchId });
-        }
+        const w = this.mergeWindow(st, start, end);
+        for (const [dims, count] of cells) this.mergeCell(st, w, this.keyOf(st, dims), count);
       }
     }
   }
@@ -450,10 +628,14 @@ export class AnalyzerEngine {
         for (const w of st.windows.values()) {
           windows[wi * 2] = w.start;
           windows[wi * 2 + 1] = w.end;
-          for (const c of w.cells.values()) {
+          const c = w.cells;
+          for (let s = 0; s < c.keys.length; s++) {
+            const k = c.keys[s]!;
+            if (k === KEY_EMPTY) continue;
             cellWindow[ci] = wi;
-            counts[ci] = c.count;
-            for (let d = 0; d < nd; d++) dims[ci * nd + d] = c.dims[d]!;
+            counts[ci] = c.counts[s]!;
+            const d = this.dimsOf(st, k);
+            for (let j = 0; j < nd; j++) dims[ci * nd + j] = d[j]!;
             ci++;
           }
           wi++;
@@ -463,45 +645,19 @@ export class AnalyzerEngine {
     };
   }
 
-  /** mergeCounts for compactCounts() output (merged in place, no intermediate arrays). */
+  /** mergeCounts for compactCounts() output. */
   mergeCompact(s: CompactCounts): void {
-    if (!this.inBatch) throw new Error('mergeCompact needs an open batch');
-    const me = this.metrics;
-    const m = s.metrics;
-    me.lines += m.lines; me.malformed += m.malformed; me.droppedMalformed += m.droppedMalformed;
-    me.noEventTime += m.noEventTime; me.lateRows += m.lateRows; me.cappedRows += m.cappedRows;
-    this.batchRecords += m.lines;
-    if (s.maxEventTime !== null && (this.maxEventTime === null || s.maxEventTime > this.maxEventTime)) this.maxEventTime = s.maxEventTime;
-    const cap = this.opts.maxKeysPerWindow;
+    this.mergeMetrics(s.metrics, s.maxEventTime);
     for (const st of this.states) {
       const q = s.queries.find((x) => x.name === st.spec.name);
       if (!q) continue;
-      const g = st.spec.groupBy;
-      const nd = g.length;
+      const nd = st.spec.groupBy.length;
       const ws: WindowState[] = [];
-      for (let i = 0; i < q.windows.length / 2; i++) {
-        const start = q.windows[i * 2]!;
-        let w = st.windows.get(start);
-        if (w === undefined) {
-          w = { start, end: q.windows[i * 2 + 1]!, cells: new Map(), batch: this.batchId, capped: false };
-          st.windows.set(start, w);
-        }
-        w.batch = this.batchId;
-        ws.push(w);
-      }
+      for (let i = 0; i < q.windows.length / 2; i++) ws.push(this.mergeWindow(st, q.windows[i * 2]!, q.windows[i * 2 + 1]!));
+      const dims: DimValue[] = new Array<DimValue>(nd);
       for (let c = 0; c < q.counts.length; c++) {
-        const w = ws[q.cellWindow[c]!]!;
-        const dims = nd === 0 ? [] : nd === 1 ? [q.dims[c]!] : q.dims.slice(c * nd, c * nd + nd);
-        const key = nd === 0 ? '' : nd === 1 ? dims[0] : keyOf(g, dims);
-        const count = q.counts[c]!;
-        const cell = w.cells.get(key);
-        if (cell !== undefined) {
-          cell.count += count;
-          cell.batch = this.batchId;
-        } else if (cap > 0 && w.cells.size >= cap) {
-          st.cappedRows += count;
-          me.cappedRows += count;
-        } else w.cells.set(key, { dims, count, batch: this.batchId });
+        for (let j = 0; j < nd; j++) dims[j] = q.dims[c * nd + j]!;
+        this.mergeCell(st, ws[q.cellWindow[c]!]!, this.keyOf(st, dims), q.counts[c]!);
       }
     }
   }
@@ -512,38 +668,21 @@ export class AnalyzerEngine {
     for (const st of this.states) for (const w of st.windows.values()) n += w.cells.size;
     return n;
   }
-}
 
-/**
- * A copy of a field value that does not keep the input chunk alive: V8 makes substrings of 13+
- * characters views into their parent string (here a whole 1 MiB input chunk), so a key kept in
- * the state would pin its chunk. Concatenating and slicing forces a flat copy of just the key.
- */
-function detach<T extends DimValue>(v: T): T {
-  if (typeof v !== 'string' || v.length < 13) return v;
-  return (v + ' ').slice(0, -1) as T;
-}
-
-const GETTERS: Record<FieldName, (p: ParsedLine) => DimValue> = {
-  ip: (p) => p.ip, timestamp: (p) => p.timestamp, method: (p) => p.method, endpoint: (p) => p.endpoint,
-  protocol: (p) => p.protocol, status: (p) => p.status, bytes: (p) => p.bytes,
-};
-
-function multiKey(g: readonly FieldName[], p: ParsedLine): string {
-  let k = '';
-  for (let i = 0; i < g.length; i++) {
-    const v = p[g[i]!];
-    k += v === null ? '\u0001' : typeof v === 'number' ? 'n' + v + '\u0000' : 's' + v + '\u0000';
+  /** Values held by the dictionaries (state besides the cells). */
+  dictionaryValues(): number {
+    let n = 0;
+    for (const d of this.dicts) n += d?.size ?? 0;
+    for (const st of this.states) n += st.tuple?.size ?? 0;
+    return n;
   }
-  return k;
 }
 
-function keyOf(g: readonly FieldName[], dims: readonly DimValue[]): unknown {
-  if (g.length === 0) return '';
-  if (g.length === 1) return dims[0] ?? null;
-  let k = '';
-  for (const v of dims) k += v === null ? '\u0001' : typeof v === 'number' ? 'n' + v + '\u0000' : 's' + v + '\u0000';
-  return k;
+function markLive(c: CountTable, live: Uint8Array): void {
+  for (let s = 0; s < c.keys.length; s++) {
+    const k = c.keys[s]!;
+    if (k !== KEY_EMPTY && k >= 0) live[k] = 1;
+  }
 }
 
 /** Spark ordering of one value: ascending puts nulls first, descending puts them last. */
@@ -579,8 +718,7 @@ export function rowComparator(orderBy: readonly OrderKey[], groupBy: readonly Fi
 }
 
 function sortedRows(
-  windows: WindowState[], pick: (w: WindowState) => Iterable<Cell>, toRow: (w: WindowState, c: Cell) => OutputRow,
-  orderBy: readonly OrderKey[], cmp: RowCmp, limit: number,
+  windows: WindowState[], rowsByWindow: (w: WindowState) => OutputRow[], orderBy: readonly OrderKey[], cmp: RowCmp, limit: number,
 ): OutputRow[] {
   const first = orderBy[0];
   if (first && first.column === 'window') {
@@ -589,9 +727,7 @@ function sortedRows(
     const out: OutputRow[] = [];
     for (const w of ws) {
       if (out.length >= limit) break;
-      const rows: OutputRow[] = [];
-      for (const c of pick(w)) rows.push(toRow(w, c));
-      rows.sort(cmp);
+      const rows = rowsByWindow(w).slice().sort(cmp);
       for (const r of rows) {
         if (out.length >= limit) break;
         out.push(r);
@@ -600,7 +736,7 @@ function sortedRows(
     return out;
   }
   const all: OutputRow[] = [];
-  for (const w of windows) for (const c of pick(w)) all.push(toRow(w, c));
+  for (const w of windows) for (const r of rowsByWindow(w)) all.push(r);
   all.sort(cmp);
   return limit < all.length ? all.slice(0, limit) : all;
 }

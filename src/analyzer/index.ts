@@ -176,13 +176,14 @@ export async function startAnalyzer(opts: StartAnalyzerOptions): Promise<Analyze
   const batch0Time = batchTime();
   engine.beginBatch(batch0Time);
   const max = cfg.source.maxRecordsPerBatch;
-  const onRecord = (line: string | null): void => {
-    engine.processLine(line);
+  const onRecord = (value: Buffer | null): void => {
+    if (value === null) engine.processNull();
+    else engine.processBytes(value, 0, value.length);
     engineRecords++;
     if (max > 0 && engineRecords >= max) closeBatch(false);
   };
-  const onRegion = (text: string, from: number, to: number): void => {
-    engine.processRegion(text, from, to);
+  const onRegion = (buf: Buffer, from: number, to: number): void => {
+    engine.processBytes(buf, from, to);
     engineRecords++;
     if (max > 0 && engineRecords >= max) closeBatch(false);
   };
@@ -245,9 +246,9 @@ export async function startAnalyzer(opts: StartAnalyzerOptions): Promise<Analyze
         return;
       }
       await readLines(path, {
-        line: (text, from, to) => {
+        line: (buf, from, to) => {
           fileLines++;
-          onRegion(text, from, to);
+          onRegion(buf, from, to);
         },
         chunkDone: () => (stopping ? undefined : yieldToTimers()),
       }, { skipLines: fileLines, signal: abort.signal, ...(opts.stdin ? { stdin: opts.stdin } : {}) });

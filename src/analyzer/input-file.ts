@@ -1,19 +1,18 @@
 /**
  * File / stdin input: streams a plain or gzip file (or stdin) and hands out lines.
  * Lines are split like Spark's text source (Hadoop LineReader): on \n, \r\n and \r; a final
- * line without terminator is a line; no empty line after a final terminator. Bytes are decoded
- * as UTF-8 with U+FFFD for invalid sequences (what Spark's regexp_extract sees). Gzip is
- * detected by the magic bytes, so `-` may also be gzip.
+ * line without terminator is a line; no empty line after a final terminator. Lines are handed
+ * out as bytes; the engine decodes the values it keeps as UTF-8 with U+FFFD for invalid
+ * sequences (what Spark's regexp_extract sees). Gzip is detected by the magic bytes, so `-` may
+ * also be gzip.
  */
 import { createReadStream } from 'node:fs';
-import { isAscii } from 'node:buffer';
-import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 
 export interface LineSink {
-  /** Called for every line, synchronously: the line is text[from, to) (no terminator). */
-  line(text: string, from: number, to: number): void;
+  /** Called for every line, synchronously: the line is the UTF-8 bytes buf[from, to) (no terminator). */
+  line(buf: Buffer, from: number, to: number): void;
   /** Called after each chunk; awaiting it gives backpressure. */
   chunkDone(): Promise<void> | void;
 }
@@ -42,33 +41,34 @@ async function* gunzipIfNeeded(src: Readable): AsyncGenerator<Buffer> {
 }
 
 /**
- * Splits decoded text into lines on \n, \r\n and \r, across chunk boundaries (a \r at the end
- * of one chunk and a \n at the start of the next are one line end).
+ * Splits bytes into lines on \n, \r\n and \r, across chunk boundaries (a \r at the end of one
+ * chunk and a \n at the start of the next are one line end). Lines stay bytes: the engine reads
+ * UTF-8 in place, and a multi-byte sequence split across chunks is whole again in its line.
  */
 export class LineSplitter {
-  private carry = '';
+  private carry: Buffer | null = null;
   private pendingCR = false;
-  /** `emit(text, from, to)`: the line is text[from, to); text is usually the whole chunk (no copy). */
-  constructor(private readonly emit: (text: string, from: number, to: number) => void) {}
+  /** `emit(buf, from, to)`: the line is buf[from, to); buf is usually the whole chunk (no copy). */
+  constructor(private readonly emit: (buf: Buffer, from: number, to: number) => void) {}
 
-  push(text: string): void {
+  push(buf: Buffer): void {
     const emit = this.emit;
+    const len = buf.length;
     let i = 0;
-    const len = text.length;
     if (this.pendingCR) {
       this.pendingCR = false;
-      if (len > 0 && text.charCodeAt(0) === 10) i = 1;
+      if (len > 0 && buf[0] === 10) i = 1;
     }
     let start = i;
-    let cr = text.indexOf('\r', i); // recomputed only when passed: no rescans per line
+    let cr = buf.indexOf(13, i); // recomputed only when passed: no rescans per line
     for (;;) {
-      const nl = text.indexOf('\n', i);
-      if (cr !== -1 && cr < i) cr = text.indexOf('\r', i);
+      const nl = buf.indexOf(10, i);
+      if (cr !== -1 && cr < i) cr = buf.indexOf(13, i);
       let end: number;
       let next: number;
       if (cr !== -1 && (nl === -1 || cr < nl)) {
         end = cr;
-        if (cr + 1 < len) next = text.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+        if (cr + 1 < len) next = buf[cr + 1] === 10 ? cr + 2 : cr + 1;
         else {
           next = len;
           this.pendingCR = true;
@@ -77,22 +77,26 @@ export class LineSplitter {
         end = nl;
         next = nl + 1;
       } else break;
-      if (this.carry !== '') {
-        const joined = this.carry + text.slice(start, end);
-        this.carry = '';
+      if (this.carry !== null) {
+        const joined = Buffer.concat([this.carry, buf.subarray(start, end)]);
+        this.carry = null;
         emit(joined, 0, joined.length);
-      } else emit(text, start, end);
+      } else emit(buf, start, end);
       i = start = next;
       if (i >= len) break;
     }
-    if (start < len) this.carry += text.slice(start);
+    if (start < len) {
+      // Copied: the caller may reuse the chunk's memory.
+      const rest = Buffer.from(buf.subarray(start));
+      this.carry = this.carry === null ? rest : Buffer.concat([this.carry, rest]);
+    }
   }
 
   /** Emits the last line when the input did not end with a line end. */
   end(): void {
-    if (this.carry !== '') {
+    if (this.carry !== null) {
       const c = this.carry;
-      this.carry = '';
+      this.carry = null;
       this.emit(c, 0, c.length);
     }
   }
@@ -113,30 +117,18 @@ export async function* readChunks(path: string, stdin?: Readable): AsyncGenerato
  * Returns the number of lines read (including skipped ones).
  */
 export async function readLines(path: string, sink: LineSink, opts: { skipLines?: number; signal?: AbortSignal; stdin?: Readable } = {}): Promise<number> {
-  const decoder = new StringDecoder('utf8');
   let skip = opts.skipLines ?? 0;
   let n = 0;
-  const splitter = new LineSplitter((text, from, to) => {
+  const splitter = new LineSplitter((buf, from, to) => {
     n++;
     if (skip > 0) skip--;
-    else sink.line(text, from, to);
+    else sink.line(buf, from, to);
   });
-  let pendingUtf8 = false;
   for await (const chunk of readChunks(path, opts.stdin)) {
     if (opts.signal?.aborted) break;
-    // Pure ASCII (the usual log chunk) decodes as latin1: a plain copy, same characters.
-    // Otherwise UTF-8 through the decoder, which also joins sequences split across chunks.
-    if (!pendingUtf8 && isAscii(chunk)) splitter.push(chunk.toString('latin1'));
-    else {
-      splitter.push(decoder.write(chunk));
-      // The decoder holds bytes only when the chunk ended inside a multi-byte sequence; an
-      // ASCII last byte ends any sequence, so the fast path is safe again after it.
-      pendingUtf8 = chunk.length > 0 && chunk[chunk.length - 1]! >= 0x80;
-    }
+    splitter.push(chunk);
     await sink.chunkDone();
   }
-  const tail = decoder.end();
-  if (tail) splitter.push(tail);
   splitter.end();
   await sink.chunkDone();
   return n;

@@ -1,6 +1,7 @@
 /**
- * Kafka input (kafkajs). Each record value is one log line, decoded as UTF-8 with U+FFFD for
- * invalid bytes (Spark: CAST(value AS STRING), then regexp_extract decodes); a null value stays
+ * Kafka input (kafkajs). Each record value is one log line, handed to the engine as its bytes
+ * (the engine reads UTF-8 in place and decodes the values it keeps with U+FFFD for invalid
+ * bytes, as Spark's CAST(value AS STRING) does); a null value stays
  * null. Offsets are tracked per partition so that the runner can checkpoint them together
  * with the window state; on start the consumer seeks to the checkpointed offsets, so a restart
  * neither loses nor double-counts records. Offsets are also committed to the consumer group
@@ -21,8 +22,8 @@ export interface KafkaInputOptions {
 }
 
 export interface KafkaRecordSink {
-  /** Called for each record, in partition order. */
-  record(value: string | null): void;
+  /** Called for each record, in partition order: the value's UTF-8 bytes (null = no value). */
+  record(value: Buffer | null): void;
   /** Called after each fetched batch has been handed over; awaiting it gives backpressure. */
   batchDone(): Promise<void> | void;
 }
@@ -48,7 +49,6 @@ export class KafkaInput {
     await consumer.connect();
     for (const topic of this.o.topics) await consumer.subscribe({ topic, fromBeginning: this.o.startingOffsets === 'earliest' });
     const startFrom = this.o.startFrom;
-    const decoder = new TextDecoder('utf-8');
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -58,7 +58,7 @@ export class KafkaInput {
           if (!isRunning() || isStale() || this.stopped) break;
           // Position first: the sink may end a batch (and checkpoint) inside record().
           pos[String(batch.partition)] = (BigInt(m.offset) + 1n).toString();
-          sink.record(m.value === null ? null : decoder.decode(m.value));
+          sink.record(m.value);
           resolveOffset(m.offset);
         }
         await sink.batchDone();

@@ -4,7 +4,6 @@
  * Messages in: init (engine options as data), chunk (ArrayBuffer of whole lines), end.
  * Messages out: ack (after each chunk, for flow control), snapshot.
  */
-import { isAscii } from 'node:buffer';
 import { parentPort } from 'node:worker_threads';
 import { AnalyzerEngine, type EngineOptions } from './engine.js';
 import { LineSplitter } from './input-file.js';
@@ -30,11 +29,10 @@ if (port) {
       engine.setWatermark(m.watermark);
       engine.beginBatch(m.batchTime);
       const e = engine;
-      splitter = new LineSplitter((t, a, b) => e.processRegion(t, a, b));
+      splitter = new LineSplitter((buf, a, b) => e.processBytes(buf, a, b));
     } else if (m.type === 'chunk') {
-      // Chunks hold whole lines (cut after a LF), so each one decodes on its own.
-      const b = Buffer.from(m.buf);
-      splitter!.push(isAscii(b) ? b.toString('latin1') : b.toString('utf8'));
+      // Chunks hold whole lines (cut after a LF).
+      splitter!.push(Buffer.from(m.buf));
       port.postMessage({ type: 'ack' });
     } else {
       splitter!.end();

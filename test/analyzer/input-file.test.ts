@@ -6,7 +6,7 @@ import { readLines } from '../../src/analyzer/input-file.js';
 async function lines(chunks: Buffer[]): Promise<string[]> {
   const stdin = new PassThrough();
   const out: string[] = [];
-  const p = readLines('-', { line: (t, a, b) => out.push(t.slice(a, b)), chunkDone: () => undefined }, { stdin });
+  const p = readLines('-', { line: (t, a, b) => out.push(t.toString('utf8', a, b)), chunkDone: () => undefined }, { stdin });
   for (const c of chunks) {
     stdin.write(c);
     await new Promise((r) => setImmediate(r));

@@ -1,0 +1,205 @@
+/**
+ * Dictionaries that turn group-by values into small integer ids, so that the window state is
+ * keyed by integers (see engine.ts):
+ *
+ * - ByteDict: UTF-8 byte spans -> id, with its own open-addressing hash table over the bytes (the
+ *   hash is computed over the span, the match is a byte compare; no string is made for a value
+ *   already seen). Distinct byte sequences that decode to the same string (invalid UTF-8 becomes
+ *   U+FFFD) share one id, so a value counts once, as in Spark, which groups decoded strings.
+ * - TupleDict: a list of values (a multi-field group-by) -> id.
+ *
+ * Both can be compacted: ids no window refers to any more are dropped and the others renumbered,
+ * which keeps memory flat on an endless stream with ever-new values (client IPs).
+ */
+import type { DimValue } from './query.js';
+import { hashBytes } from './scan.js';
+
+const EMPTY = -1;
+// Spark keeps a leading U+FEFF as a character, so the decoder must not drop it.
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+export class ByteDict {
+  /** id -> value. */
+  values: string[] = [];
+  private byString = new Map<string, number>();
+  // Entries (one per distinct byte sequence): hash, bytes in the arena, id.
+  private eHash: Int32Array = new Int32Array(64);
+  private eOff: Int32Array = new Int32Array(64);
+  private eLen: Int32Array = new Int32Array(64);
+  private eId: Int32Array = new Int32Array(64);
+  private entries = 0;
+  private arena: Uint8Array = new Uint8Array(4096);
+  private arenaUsed = 0;
+  /** Open addressing: entry index or EMPTY. */
+  private slots: Int32Array = new Int32Array(128).fill(EMPTY);
+  private mask = 127;
+
+  get size(): number {
+    return this.values.length;
+  }
+
+  /** Id of the bytes b[from, to). */
+  intern(b: Uint8Array, from: number, to: number): number {
+    return this.internHashed(b, from, to, hashBytes(b, from, to));
+  }
+
+  /** intern() when the caller has the span's hash (scan.ts hashes runs while it finds them). */
+  internHashed(b: Uint8Array, from: number, to: number, h: number): number {
+    const len = to - from;
+    const slots = this.slots;
+    const mask = this.mask;
+    let s = h & mask;
+    for (;;) {
+      const e = slots[s]!;
+      if (e === EMPTY) break;
+      if (this.eHash[e] === h && this.eLen[e] === len && this.equal(b, from, len, this.eOff[e]!)) return this.eId[e]!;
+      s = (s + 1) & mask;
+    }
+    // New byte sequence: decode it, and share the id of an equal string.
+    const str = UTF8.decode(b.subarray(from, to));
+    let id = this.byString.get(str);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(str);
+      this.byString.set(str, id);
+    }
+    this.addEntry(h, b, from, to, id, s);
+    return id;
+  }
+
+  /** Does b[from, from+len) equal the arena bytes at off? */
+  private equal(b: Uint8Array, from: number, len: number, off: number): boolean {
+    const a = this.arena;
+    for (let k = 0; k < len; k++) if (a[off + k] !== b[from + k]) return false;
+    return true;
+  }
+
+  /** Id of a string value (merges, checkpoints). */
+  internString(v: string): number {
+    const id = this.byString.get(v);
+    if (id !== undefined) return id;
+    const bytes = Buffer.from(v, 'utf8');
+    return this.intern(bytes, 0, bytes.length);
+  }
+
+  private addEntry(h: number, b: Uint8Array, from: number, to: number, id: number, slot: number): void {
+    const len = to - from;
+    if (this.arenaUsed + len > this.arena.length) {
+      const a = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + len));
+      a.set(this.arena.subarray(0, this.arenaUsed));
+      this.arena = a;
+    }
+    this.arena.set(b.subarray(from, to), this.arenaUsed);
+    const e = this.entries++;
+    if (e >= this.eHash.length) {
+      const n = this.eHash.length * 2;
+      this.eHash = grow(this.eHash, n);
+      this.eOff = grow(this.eOff, n);
+      this.eLen = grow(this.eLen, n);
+      this.eId = grow(this.eId, n);
+    }
+    this.eHash[e] = h;
+    this.eOff[e] = this.arenaUsed;
+    this.eLen[e] = len;
+    this.eId[e] = id;
+    this.arenaUsed += len;
+    this.slots[slot] = e;
+    if (this.entries * 2 > this.mask) this.rehash((this.mask + 1) * 2);
+  }
+
+  private rehash(size: number): void {
+    const slots = new Int32Array(size).fill(EMPTY);
+    const mask = size - 1;
+    for (let e = 0; e < this.entries; e++) {
+      let s = this.eHash[e]! & mask;
+      while (slots[s] !== EMPTY) s = (s + 1) & mask;
+      slots[s] = e;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+
+  /**
+   * Keeps only the ids for which live[id] is non-zero, renumbered in order; returns old id -> new
+   * id (-1 for a dropped one).
+   */
+  compact(live: Uint8Array): Int32Array {
+    const remap = new Int32Array(this.values.length).fill(-1);
+    const values: string[] = [];
+    for (let id = 0; id < this.values.length; id++) {
+      if (live[id]) {
+        remap[id] = values.length;
+        values.push(this.values[id]!);
+      }
+    }
+    const old = { hash: this.eHash, off: this.eOff, len: this.eLen, id: this.eId, arena: this.arena, n: this.entries };
+    this.values = values;
+    this.byString = new Map(values.map((v, i) => [v, i]));
+    this.eHash = new Int32Array(64);
+    this.eOff = new Int32Array(64);
+    this.eLen = new Int32Array(64);
+    this.eId = new Int32Array(64);
+    this.entries = 0;
+    this.arena = new Uint8Array(4096);
+    this.arenaUsed = 0;
+    let size = 128;
+    while (size < old.n * 2) size *= 2;
+    this.slots = new Int32Array(size).fill(EMPTY);
+    this.mask = size - 1;
+    for (let e = 0; e < old.n; e++) {
+      const nid = remap[old.id[e]!]!;
+      if (nid < 0) continue;
+      let s = old.hash[e]! & this.mask;
+      while (this.slots[s] !== EMPTY) s = (s + 1) & this.mask;
+      this.addEntry(old.hash[e]!, old.arena, old.off[e]!, old.off[e]! + old.len[e]!, nid, s);
+    }
+    return remap;
+  }
+}
+
+function grow(a: Int32Array, n: number): Int32Array {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+}
+
+/** Multi-field keys: the list of values -> id. */
+export class TupleDict {
+  values: DimValue[][] = [];
+  private byKey = new Map<string, number>();
+
+  get size(): number {
+    return this.values.length;
+  }
+
+  intern(dims: DimValue[]): number {
+    const k = tupleKey(dims);
+    let id = this.byKey.get(k);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(dims.slice());
+      this.byKey.set(k, id);
+    }
+    return id;
+  }
+
+  compact(live: Uint8Array): Int32Array {
+    const remap = new Int32Array(this.values.length).fill(-1);
+    const values: DimValue[][] = [];
+    for (let id = 0; id < this.values.length; id++) {
+      if (live[id]) {
+        remap[id] = values.length;
+        values.push(this.values[id]!);
+      }
+    }
+    this.values = values;
+    this.byKey = new Map(values.map((v, i) => [tupleKey(v), i]));
+    return remap;
+  }
+}
+
+function tupleKey(dims: readonly DimValue[]): string {
+  let k = '';
+  for (const v of dims) k += v === null ? '\u0001' : typeof v === 'number' ? 'n' + v + '\u0000' : 's' + v + '\u0000';
+  return k;
+}
