@@ -20,6 +20,7 @@ import type { Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import { defineSource, type PropsOf } from '../core/spec.js';
 import { compileJavaRegexFull as javaRegex } from '../interceptors/java-regex.js';
+import { deliverBatch, PollLoop, refill, resetCursor, type ReadCursor } from './file-tracking.js';
 
 const properties = {
   spoolDir: { type: 'string', required: true, description: 'Directory to read files from.' },
@@ -51,7 +52,6 @@ const properties = {
 export type SpoolDirProps = PropsOf<typeof properties>;
 
 const META = '.flumespool-main.meta';
-const CHUNK = 1 << 20;
 
 function bufferEncoding(charset: string): BufferEncoding | undefined {
   const c = charset.trim().toLowerCase().replace(/_/g, '-');
@@ -65,25 +65,19 @@ class FatalSpoolError extends Error {}
 
 interface Meta { file: string; size: number; mtimeMs: number; offset: number }
 
-interface Current {
+/** The file being read; readPos runs ahead of `committed` while a batch is in flight. */
+interface Current extends ReadCursor {
   path: string;
   size: number;
   mtimeMs: number;
-  fd: number;
   /** Offset of the first byte not yet committed. */
   committed: number;
-  /** Offset reading continues at (ahead of `committed` while a batch is in flight). */
-  readPos: number;
-  buf: Buffer;
-  bufStart: number;
   eof: boolean;
 }
 
 export class SpoolDirSource implements Source {
   private processor: ChannelProcessor | undefined;
-  private running = false;
-  private loop: Promise<void> = Promise.resolve();
-  private wake: (() => void) | undefined;
+  private readonly poll = new PollLoop();
   private readonly dir: string;
   private readonly trackerDir: string;
   private readonly include: RegExp;
@@ -123,49 +117,33 @@ export class SpoolDirSource implements Source {
     }
     this.processor = processor;
     this.counters.start();
-    this.running = true;
     this.fatal = undefined;
-    this.loop = this.run();
+    this.poll.start(() => this.run());
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.poll.stop();
     this.closeCurrent();
     this.counters.stop();
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => { this.wake = undefined; resolve(); }, ms);
-      this.wake = () => { clearTimeout(t); this.wake = undefined; resolve(); };
-    });
-  }
-
   private async run(): Promise<void> {
+    const poll = this.poll;
     let backoff = 250;
-    while (this.running) {
+    while (poll.running) {
       try {
         const events = this.nextBatch();
-        if (events === undefined) { await this.sleep(this.ctx.props.pollDelay); continue; }
+        if (events === undefined) { await poll.sleep(this.ctx.props.pollDelay); continue; }
         if (events.length > 0) {
-          const c = this.counters.values;
-          c.EventReceivedCount += events.length;
-          c.AppendBatchReceivedCount++;
-          try {
-            await this.processor!.processEventBatch(events);
-          } catch (e) {
-            c.ChannelWriteFail++;
-            this.logger.warn(`The channel is full or unexpected failure. The source will try again after ${backoff} ms: ${errorMessage(e)}`);
+          const refused = await deliverBatch(this.processor!, this.counters, events);
+          if (refused) {
+            this.logger.warn(`The channel is full or unexpected failure. The source will try again after ${backoff} ms: ${errorMessage(refused.error)}`);
             this.rewind();
-            await this.sleep(backoff);
+            await poll.sleep(backoff);
             backoff = Math.min(backoff * 2, this.ctx.props.maxBackoff);
             continue;
           }
           backoff = 250;
-          c.EventAcceptedCount += events.length;
-          c.AppendBatchAcceptedCount++;
           this.commitPosition();
         }
         if (this.current?.eof && this.current.committed === this.current.readPos) this.completeCurrent();
@@ -173,13 +151,13 @@ export class SpoolDirSource implements Source {
         if (e instanceof FatalSpoolError || (e instanceof Error && /modified|changed size|re-used/.test(e.message))) {
           this.fatal = errorMessage(e);
           this.logger.error(`FATAL: ${this.ctx.name}: Uncaught exception in SpoolDirectorySource thread. Restart or reconfigure Flume to continue processing. ${errorMessage(e)}`);
-          this.running = false;
+          poll.running = false;
           return;
         }
         this.counters.values.GenericProcessingFail++;
         this.logger.error(`${this.ctx.name}: error reading the spooling directory: ${errorMessage(e)}`);
         this.closeCurrent();
-        await this.sleep(this.ctx.props.pollDelay);
+        await poll.sleep(this.ctx.props.pollDelay);
       }
     }
   }
@@ -259,14 +237,7 @@ export class SpoolDirSource implements Source {
       let rel = cur.readPos - cur.bufStart;
       let nl = cur.buf.indexOf(10, rel);
       if (nl < 0 && !cur.eof) {
-        // Refill: keep the unread rest.
-        const rest = cur.buf.subarray(rel);
-        const chunk = Buffer.allocUnsafe(rest.length + CHUNK);
-        rest.copy(chunk);
-        const n = fs.readSync(cur.fd, chunk, rest.length, CHUNK, cur.readPos + rest.length);
-        cur.buf = chunk.subarray(0, rest.length + n);
-        cur.bufStart = cur.readPos;
-        if (n === 0) cur.eof = true;
+        if (refill(cur) === 0) cur.eof = true;
         continue;
       }
       rel = cur.readPos - cur.bufStart;
@@ -302,10 +273,8 @@ export class SpoolDirSource implements Source {
   private rewind(): void {
     const cur = this.current;
     if (!cur) return;
-    cur.readPos = cur.committed;
+    resetCursor(cur, cur.committed);
     cur.eof = false;
-    cur.buf = Buffer.alloc(0);
-    cur.bufStart = cur.committed;
   }
 
   private commitPosition(): void {

@@ -21,6 +21,7 @@ import type { Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import { defineSource, type PropsOf } from '../core/spec.js';
 import { compileJavaRegexFull } from '../interceptors/java-regex.js';
+import { deliverBatch, PollLoop, refill, resetCursor, type ReadCursor } from './file-tracking.js';
 import { readPositions, writePositions, type PositionEntry } from './tail/position.js';
 
 const properties = {
@@ -41,21 +42,15 @@ const properties = {
 
 export type TaildirProps = PropsOf<typeof properties>;
 
-const CHUNK = 1 << 20;
-
 interface Group { name: string; dir: string; re: RegExp; headers: Record<string, string> }
 
-interface TailFile {
+/** A tailed file; readPos runs ahead of `pos` while a batch is in flight. */
+interface TailFile extends ReadCursor {
   inode: number;
   path: string;
   group: Group;
-  fd: number;
   /** Committed offset (what the position file records). */
   pos: number;
-  /** Offset reading continues at (ahead of pos while a batch is in flight). */
-  readPos: number;
-  buf: Buffer;
-  bufStart: number;
   lastGrowth: number;
   size: number;
   matched: boolean;
@@ -84,9 +79,7 @@ export function parseGroups(filegroups: readonly string[], raw: ReadonlyMap<stri
 
 export class TaildirSource implements Source {
   private processor: ChannelProcessor | undefined;
-  private running = false;
-  private loop: Promise<void> = Promise.resolve();
-  private wake: (() => void) | undefined;
+  private readonly poll = new PollLoop();
   private readonly groups: Group[];
   private readonly files = new Map<number, TailFile>();
   private readonly positionFile: string;
@@ -108,36 +101,27 @@ export class TaildirSource implements Source {
     if (r.problem) this.logger.warn(`Failed loading positionFile: ${this.positionFile} (${r.problem}); starting without positions`);
     this.saved = new Map(r.entries.map((e) => [e.inode, e]));
     this.counters.start();
-    this.running = true;
-    this.loop = this.run();
+    this.poll.start(() => this.run());
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.poll.stop();
     try { this.writePositionFile(); } catch (e) { this.logger.error(`Failed writing positionFile: ${errorMessage(e)}`); }
     for (const f of this.files.values()) fs.closeSync(f.fd);
     this.files.clear();
     this.counters.stop();
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => { this.wake = undefined; resolve(); }, ms);
-      this.wake = () => { clearTimeout(t); this.wake = undefined; resolve(); };
-    });
-  }
-
   private async run(): Promise<void> {
     let idlePolls = 0;
     const p = this.ctx.props;
-    while (this.running) {
+    const poll = this.poll;
+    while (poll.running) {
       let read = 0;
       try {
         this.updateFiles();
         for (const f of [...this.files.values()]) {
-          if (!this.running) break;
+          if (!poll.running) break;
           read += await this.tail(f);
         }
         this.closeDone();
@@ -150,7 +134,7 @@ export class TaildirSource implements Source {
       }
       if (read > 0) { idlePolls = 0; continue; }
       idlePolls++;
-      await this.sleep(Math.min(idlePolls * p.backoffSleepIncrement, p.maxBackoffSleep));
+      await poll.sleep(Math.min(idlePolls * p.backoffSleepIncrement, p.maxBackoffSleep));
     }
   }
 
@@ -211,33 +195,24 @@ export class TaildirSource implements Source {
     if (st.size > f.size) f.lastGrowth = now;
     if (st.size < f.pos) {
       this.logger.warn(`File ${f.path} was truncated (size ${st.size} < position ${f.pos}); reading from the start`);
-      f.pos = f.readPos = f.bufStart = 0;
-      f.buf = Buffer.alloc(0);
+      f.pos = 0;
+      resetCursor(f, 0);
       f.lastGrowth = now;
     }
     f.size = st.size;
     if (f.pos >= f.size) return 0;
     let total = 0;
-    for (let batches = 0; batches < p.maxBatchCount && this.running; batches++) {
+    for (let batches = 0; batches < p.maxBatchCount && this.poll.running; batches++) {
       const idle = now - f.lastGrowth >= p.idleTimeout;
       const events = this.readBatch(f, idle);
       if (events.length === 0) break;
-      const c = this.counters.values;
-      c.EventReceivedCount += events.length;
-      c.AppendBatchReceivedCount++;
-      try {
-        await this.processor!.processEventBatch(events);
-      } catch (e) {
-        c.ChannelWriteFail++;
-        this.logger.warn(`Unable to put batch on the channel, retrying: ${errorMessage(e)}`);
-        f.readPos = f.pos; // read the same lines again next time
-        f.buf = Buffer.alloc(0);
-        f.bufStart = f.pos;
-        await this.sleep(p.backoffSleepIncrement);
+      const refused = await deliverBatch(this.processor!, this.counters, events);
+      if (refused) {
+        this.logger.warn(`Unable to put batch on the channel, retrying: ${errorMessage(refused.error)}`);
+        resetCursor(f, f.pos); // read the same lines again next time
+        await this.poll.sleep(p.backoffSleepIncrement);
         return total;
       }
-      c.EventAcceptedCount += events.length;
-      c.AppendBatchAcceptedCount++;
       f.pos = f.readPos;
       total += events.length;
       if (events.length < p.batchSize) break;
@@ -252,16 +227,7 @@ export class TaildirSource implements Source {
       let rel = f.readPos - f.bufStart;
       const nl = f.buf.indexOf(10, rel);
       if (nl < 0) {
-        if (f.bufStart + f.buf.length < f.size) {
-          const rest = f.buf.subarray(rel);
-          const want = Math.min(CHUNK, f.size - f.readPos - rest.length);
-          const chunk = Buffer.allocUnsafe(rest.length + want);
-          rest.copy(chunk);
-          const n = fs.readSync(f.fd, chunk, rest.length, want, f.readPos + rest.length);
-          f.buf = chunk.subarray(0, rest.length + n);
-          f.bufStart = f.readPos;
-          if (n > 0) continue;
-        }
+        if (f.bufStart + f.buf.length < f.size && refill(f, f.size) > 0) continue;
         // No newline up to the end of the file: hold a partial line back unless idle.
         rel = f.readPos - f.bufStart;
         if (idle && rel < f.buf.length) {
