@@ -3,33 +3,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChannelProcessor } from '../../src/core/contracts.js';
-import { ChannelFullException } from '../../src/core/errors.js';
-import type { Event } from '../../src/core/event.js';
 import { MemoryLogger } from '../../src/core/logger.js';
 import { buildComponent } from '../../src/engine/build.js';
 import exec, { ExecSource, LineSplitter } from '../../src/sources/exec.js';
-
-class Collect implements ChannelProcessor {
-  events: Event[] = [];
-  batches: number[] = [];
-  failNext = 0;
-  readonly maxBatchSize = 10000;
-  async processEventBatch(e: Event[]): Promise<void> {
-    if (this.failNext > 0) { this.failNext--; throw new ChannelFullException('Space for commit to queue couldn\'t be acquired.'); }
-    this.events.push(...e);
-    this.batches.push(e.length);
-  }
-  processEvent(e: Event): Promise<void> { return this.processEventBatch([e]); }
-  bodies(): string[] { return this.events.map((e) => e.body.toString()); }
-}
+import { CollectingProcessor } from '../helpers/collect.js';
 
 const running: ExecSource[] = [];
 afterEach(async () => { for (const s of running.splice(0)) await s.stop(); });
 
-function start(props: Record<string, string>, log = new MemoryLogger()): { src: ExecSource; cp: Collect; log: MemoryLogger } {
+function start(props: Record<string, string>, log = new MemoryLogger()): { src: ExecSource; cp: CollectingProcessor; log: MemoryLogger } {
   const src = buildComponent(exec, 'r1', props, { logger: log }).instance as ExecSource;
-  const cp = new Collect();
+  const cp = new CollectingProcessor();
   src.start(cp);
   running.push(src);
   return { src, cp, log };
@@ -104,7 +88,7 @@ describe('exec source', () => {
 
   it('a refused batch is retried, not lost (Flume would kill the command and lose it)', async () => {
     const src = buildComponent(exec, 'r1', { command: 'seq 1 10', batchSize: '10' }, { logger: new MemoryLogger() }).instance as ExecSource;
-    const cp = new Collect();
+    const cp = new CollectingProcessor();
     cp.failNext = 1;
     src.start(cp);
     running.push(src);

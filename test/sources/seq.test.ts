@@ -1,27 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { ChannelProcessor } from '../../src/core/contracts.js';
-import { ChannelFullException } from '../../src/core/errors.js';
-import type { Event } from '../../src/core/event.js';
 import { MemoryLogger } from '../../src/core/logger.js';
 import { buildComponent } from '../../src/engine/build.js';
 import seq, { SequenceGeneratorSource } from '../../src/sources/seq.js';
+import { CollectingProcessor } from '../helpers/collect.js';
 
-class Collect implements ChannelProcessor {
-  events: Event[] = [];
-  batches: number[] = [];
-  failNext = 0;
-  readonly maxBatchSize = 10000;
-  async processEventBatch(e: Event[]): Promise<void> {
-    if (this.failNext > 0) { this.failNext--; throw new ChannelFullException('full'); }
-    this.events.push(...e);
-    this.batches.push(e.length);
-  }
-  processEvent(e: Event): Promise<void> { return this.processEventBatch([e]); }
-}
-
-function make(props: Record<string, string>): { src: SequenceGeneratorSource; cp: Collect } {
+function make(props: Record<string, string>): { src: SequenceGeneratorSource; cp: CollectingProcessor } {
   const src = buildComponent(seq, 'r1', props, { logger: new MemoryLogger() }).instance as SequenceGeneratorSource;
-  const cp = new Collect();
+  const cp = new CollectingProcessor('full');
   src.start(cp);
   return { src, cp };
 }
