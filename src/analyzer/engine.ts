@@ -167,6 +167,9 @@ export class AnalyzerEngine {
   private readonly internFields: number[];
   private readonly parsedFields: number[];
   private readonly numOverlapping: number;
+  /** The window [curStart, curEnd) of the last line (tumbling windows). */
+  private curStart = NaN;
+  private curEnd = NaN;
   private readonly processing: boolean;
   private readonly dropMalformed: boolean;
   private batchId = 0;
@@ -243,7 +246,7 @@ export class AnalyzerEngine {
     const p = this.parsed;
     p.ip = p.timestamp = p.method = p.endpoint = p.protocol = null;
     p.status = p.bytes = p.eventTime = null;
-    this.aggregate(true, null);
+    this.aggregate(true, NaN);
   }
 
   /** Aggregates the record whose UTF-8 bytes are b[from, to) (the hot path: no decoding). */
@@ -283,10 +286,11 @@ export class AnalyzerEngine {
       }
       this.parsed.eventTime = Number.isNaN(r.eventTime) ? null : r.eventTime;
     }
-    this.aggregate(scanIsMalformed(r), Number.isNaN(r.eventTime) ? null : r.eventTime);
+    this.aggregate(scanIsMalformed(r), r.eventTime);
   }
 
-  private aggregate(malformed: boolean, eventTime: number | null): void {
+  /** Aggregates the current line; eventTime is NaN when the line has none. */
+  private aggregate(malformed: boolean, eventTime: number): void {
     const p = this.parsed;
     this.metrics.lines++;
     this.batchRecords++;
@@ -300,12 +304,19 @@ export class AnalyzerEngine {
     let t: number;
     if (this.processing) t = this.batchTime;
     else {
-      if (eventTime === null) {
+      if (Number.isNaN(eventTime)) {
         this.metrics.noEventTime++;
         return;
       }
       t = eventTime;
       if (this.maxEventTime === null || t > this.maxEventTime) this.maxEventTime = t;
+    }
+    const tumbling = this.numOverlapping === 1;
+    if (tumbling && !(t >= this.curStart && t < this.curEnd)) {
+      // The line's window, computed once for all queries (lines mostly share it with the previous one).
+      const { windowMs, slideMs, startMs } = this.opts;
+      this.curStart = t - ((t - startMs + slideMs) % slideMs);
+      this.curEnd = this.curStart + windowMs;
     }
     const states = this.states;
     for (let qi = 0; qi < states.length; qi++) {
@@ -313,12 +324,11 @@ export class AnalyzerEngine {
       const f = st.spec.filter;
       if (f !== null && !f(p)) continue;
       const key = st.kind === K_NONE ? 0 : st.kind === K_TUPLE ? this.tupleKey(st) : this.keys[st.field]!;
-      const last = st.last;
-      if (this.numOverlapping === 1 && last !== null && t >= last.start && t < last.end) {
-        this.count(st, last, key);
-        continue;
-      }
-      this.assign(st, t, key);
+      if (tumbling) {
+        const last = st.last;
+        if (last !== null && last.start === this.curStart) this.count(st, last, key);
+        else this.assign(st, t, key);
+      } else this.assign(st, t, key);
     }
   }
 

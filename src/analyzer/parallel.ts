@@ -1,13 +1,15 @@
 /**
- * Parallel analysis of one batch from a file or stdin: the main thread reads (and gunzips) the
- * input, cuts it into chunks of whole lines and deals them to worker threads; each worker
- * aggregates its chunks with its own engine; at the end their counts are summed into the
- * caller's open batch (AnalyzerEngine.mergeCounts). Counting is commutative, so the result equals
- * a single-threaded run (the key cap is applied per worker and again at the merge).
+ * Parallel analysis of one batch from a file or stdin. A plain file is cut into one byte range
+ * per worker thread, at line starts, and each worker reads its own range (like Spark's file
+ * splits; the main thread only merges). Stdin and gzip input are read (and gunzipped) by the main
+ * thread, cut into chunks of whole lines and dealt to the workers. Each worker aggregates with its
+ * own engine; at the end their counts are summed into the caller's open batch
+ * (AnalyzerEngine.mergeCompact). Counting is commutative, so the result equals a single-threaded
+ * run (the key cap is applied per worker and again at the merge).
  * Used when `workers > 1`, the trigger is `available`, the whole input is one batch and no
  * checkpoint is configured.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
@@ -67,6 +69,16 @@ export async function analyzeParallel(
     worker.postMessage(init);
     ws.push(w);
   }
+  const ranges = path === '-' ? null : fileRanges(path, workers);
+  if (ranges !== null) {
+    try {
+      ws.forEach((w, i) => w.worker.postMessage({ type: 'range', path, start: ranges[i]!, end: ranges[i + 1]! } satisfies WorkerIn));
+      for (const w of ws) engine.mergeCompact(await w.snapshot);
+    } finally {
+      await Promise.all(ws.map((w) => w.worker.terminate()));
+    }
+    return;
+  }
   let next = 0;
   const send = async (bytes: Buffer): Promise<void> => {
     // Round robin, waiting when the chosen worker has too many chunks queued.
@@ -105,4 +117,50 @@ export async function analyzeParallel(
   } finally {
     await Promise.all(ws.map((w) => w.worker.terminate()));
   }
+}
+
+/**
+ * n + 1 byte offsets that cut a plain file into n ranges starting at line starts, or null when
+ * the file is gzip (it cannot be split) or not a regular file.
+ */
+export function fileRanges(path: string, n: number): number[] | null {
+  const fd = openSync(path, 'r');
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return null;
+    const size = st.size;
+    const head = Buffer.alloc(2);
+    if (readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b) return null;
+    const cuts = [0];
+    for (let i = 1; i < n; i++) cuts.push(Math.max(cuts[i - 1]!, lineStartAtOrAfter(fd, size, Math.floor((size * i) / n))));
+    cuts.push(size);
+    return cuts;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The first line start at or after pos. Lines end at \n, \r\n or \r (the splitter's rule), so p
+ * is a line start when the byte before it is \n, or is \r and p does not hold the \n of a \r\n.
+ */
+export function lineStartAtOrAfter(fd: number, size: number, pos: number): number {
+  if (pos <= 0) return 0;
+  const buf = Buffer.allocUnsafe(64 << 10);
+  let base = pos - 1;
+  let prev = -1; // the byte before buf[0], once past the first block
+  while (base < size) {
+    const n = readSync(fd, buf, 0, Math.min(buf.length, size - base), base);
+    if (n <= 0) break;
+    for (let k = 0; k < n; k++) {
+      const c = buf[k]!;
+      const at = base + k; // absolute position of c
+      if (prev === 10 || (prev === 13 && c !== 10)) {
+        if (at >= pos) return at;
+      }
+      prev = c;
+    }
+    base += n;
+  }
+  return size;
 }

@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '../..');
 const BUILD = join(ROOT, '.stack', 'analyzer-parallel-build');
 let input = '';
+let plain = '';
 
 beforeAll(() => {
   try {
@@ -34,6 +35,10 @@ if (warnings.length) process.stderr.write(warnings.join('\\n'));
   // Three copies of the July sample, gzipped: several chunks per worker, windows seen by both.
   const text = gunzipSync(readFileSync(resolve(ROOT, '../shared/data/nasa/NASA_access_log_Jul95.head-124979.txt.gz')));
   writeFileSync(input, execFileSync('gzip', ['-c'], { input: Buffer.concat([text, text, text]), maxBuffer: 1 << 30 }));
+  // A plain file (each worker reads its own byte range) with CRLF and CR line ends mixed in.
+  plain = join(dir, 'in.log');
+  const lines = text.toString('latin1').split('\n');
+  writeFileSync(plain, Buffer.from(lines.map((l, i) => l + (i % 7 === 3 ? '\r\n' : i % 11 === 5 ? '\r' : '\n')).join(''), 'latin1'));
 }, 300_000);
 
 function run(props: Record<string, string | number>): { out: string; err: string } {
@@ -57,5 +62,14 @@ describe('analyzer worker threads', () => {
       const blank = (s: string): string => s.replace(/\{[^}]*\}/g, '{w}');
       expect(blank(two.out)).toBe(blank(one.out));
     } else expect(two.out).toBe(one.out);
+  });
+
+  it('a plain file read as byte ranges by 3 workers (CRLF and CR line ends): exactly what 1 worker prints', () => {
+    const props = { time: 'event', 'source.file.path': plain, 'sinks.console.numRows': 50 };
+    const one = run({ ...props, workers: 1 });
+    const three = run({ ...props, workers: 3 });
+    expect(three.err).toBe('');
+    expect(one.out).toContain('Batch: 0');
+    expect(three.out).toBe(one.out);
   });
 });
