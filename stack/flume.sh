@@ -20,44 +20,25 @@
 #   TSAGENT_STACK_DIR, TSAGENT_STACK_CACHE   as for stack/stack.sh
 set -euo pipefail
 
-STACK_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$STACK_SRC/.." && pwd)"
-STACK_DIR="${TSAGENT_STACK_DIR:-$REPO/.stack}"
-mkdir -p "$STACK_DIR"
-STACK_DIR="$(cd "$STACK_DIR" && pwd)"
-CACHE_DIR="${TSAGENT_STACK_CACHE:-$STACK_DIR/cache}"
-mkdir -p "$CACHE_DIR"
-CACHE_DIR="$(cd "$CACHE_DIR" && pwd)"
-LIB_FLUME="$CACHE_DIR/lib/flume"
-M2="$CACHE_DIR/m2"
-FLUME_CONF_DIR="$STACK_DIR/flume-conf"
-DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
-
 say() { printf '[flume.sh] %s\n' "$*" >&2; }
 die() { printf '[flume.sh] ERROR: %s\n' "$*" >&2; exit 1; }
 
-need_java() {
-  command -v java >/dev/null 2>&1 ||
-    die "java not found on PATH. Install a Java 17 JDK (Debian: apt-get install openjdk-17-jdk-headless) and retry."
-}
+# STACK_SRC, STACK_DIR, CACHE_DIR, M2, JPMS_OPTS, need_java_on_path, need_mvn, fetch helpers
+# shellcheck source=stack/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+LIB_FLUME="$CACHE_DIR/lib/flume"
+FLUME_CONF_DIR="$STACK_DIR/flume-conf"
 
 stamp() { sha256sum "$STACK_SRC/flume/pom.xml" | cut -c1-16; }
 fetched() { [[ -f "$LIB_FLUME/.fetched" && "$(cat "$LIB_FLUME/.fetched")" == "$(stamp)" ]]; }
 
 fetch() {
-  exec 8>"$CACHE_DIR/fetch.lock"
-  flock -w 1800 8 || die "timed out waiting for another fetch (lock $CACHE_DIR/fetch.lock)"
+  take_fetch_lock
   if fetched; then exec 8>&-; return 0; fi
-  command -v mvn >/dev/null 2>&1 ||
-    die "mvn (Apache Maven) not found on PATH; it is needed once to fetch Flume's jars from Maven Central. Install it (Debian: apt-get install maven) and retry."
+  need_mvn "Flume's jars"
   say "fetching Apache Flume jars from Maven Central (stack/flume/pom.xml) into $LIB_FLUME ..."
   local t0=$SECONDS
-  rm -rf "$LIB_FLUME.tmp"
-  if ! mvn -B -q -Dmaven.repo.local="$M2" -f "$STACK_SRC/flume/pom.xml" "$DEP_PLUGIN:copy-dependencies" \
-      -DincludeScope=runtime -DoutputDirectory="$LIB_FLUME.tmp" >"$CACHE_DIR/fetch-flume.log" 2>&1; then
-    tail -n 30 "$CACHE_DIR/fetch-flume.log" >&2
-    die "fetching Flume failed; full Maven output: $CACHE_DIR/fetch-flume.log"
-  fi
+  mvn_copy_deps "$STACK_SRC/flume/pom.xml" "$LIB_FLUME.tmp" "$CACHE_DIR/fetch-flume.log" Flume
   local n
   n=$(ls "$LIB_FLUME.tmp" | grep -cE '^(log4j-slf4j-impl|slf4j-reload4j|slf4j-log4j12|logback-classic)-' || true)
   [[ $n == 1 ]] || die "expected exactly one SLF4J binding in the Flume jars, found $n (see stack/flume/pom.xml exclusions)"
@@ -103,7 +84,7 @@ classpath() { printf '%s' "$FLUME_CONF_DIR:$(hadoop_conf_dir):$LIB_FLUME/*"; }
 
 main() {
   case ${1:-} in
-    fetch) need_java; fetch; return 0 ;;
+    fetch) need_java_on_path; fetch; return 0 ;;
     classpath) write_conf; classpath; echo; return 0 ;;
     "" | -h | --help | help)
       sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -114,18 +95,12 @@ main() {
   shift 2
   [[ -f "$conf" ]] || die "Flume configuration file not found: $conf"
   conf="$(cd "$(dirname "$conf")" && pwd)/$(basename "$conf")"
-  need_java
+  need_java_on_path
   fetched || fetch
   write_conf
   local opts=(
     "-Xms128m" "-Xmx${FLUME_HEAP:-512m}"
-    -XX:+IgnoreUnrecognizedVMOptions
-    --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED
-    --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.math=ALL-UNNAMED
-    --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.text=ALL-UNNAMED
-    --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-    --add-opens=java.base/java.util.zip=ALL-UNNAMED --add-opens=java.base/sun.security.util=ALL-UNNAMED
-    --add-opens=java.base/sun.security.x509=ALL-UNNAMED
+    "${JPMS_OPTS[@]}"
     -Djava.net.preferIPv4Stack=true
     -Dlog4j.configurationFile="$FLUME_CONF_DIR/log4j2.xml"
   )

@@ -7,16 +7,10 @@
 # Usage: stack/stack.sh <command> [args]   (see `stack/stack.sh help` and stack/README.md)
 set -euo pipefail
 
-STACK_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$STACK_SRC/.." && pwd)"
-
-STACK_DIR="${TSAGENT_STACK_DIR:-$REPO/.stack}"
-mkdir -p "$STACK_DIR"
-STACK_DIR="$(cd "$STACK_DIR" && pwd)"
-# Jar cache (Maven local repository + copied jars). Shared between stack dirs when set.
-CACHE_DIR="${TSAGENT_STACK_CACHE:-$STACK_DIR/cache}"
-mkdir -p "$CACHE_DIR"
-CACHE_DIR="$(cd "$CACHE_DIR" && pwd)"
+# STACK_SRC, REPO, STACK_DIR, CACHE_DIR, M2, DEP_PLUGIN, JPMS_OPTS, need_java_on_path, need_mvn,
+# take_fetch_lock, mvn_copy_deps (shared with stack/flume.sh)
+# shellcheck source=stack/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 HOST=127.0.0.1
 # Ports: defaults < ports recorded by the last `up` in this stack dir < environment.
@@ -49,25 +43,12 @@ PAUSE_WAIT_S="${TSAGENT_STACK_PAUSE_TIMEOUT:-180}"
 
 LIB_KAFKA="$CACHE_DIR/lib/kafka"
 LIB_HADOOP="$CACHE_DIR/lib/hadoop"
-M2="$CACHE_DIR/m2"
 CONF_KAFKA="$STACK_DIR/kafka-conf"
 CONF_HADOOP="$STACK_DIR/hadoop-conf"
 WEBAPPS="$STACK_DIR/hadoop-webapps"
 LOGS="$STACK_DIR/logs"
 PIDS="$STACK_DIR/pids"
 LEASES="$STACK_DIR/leases"
-DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
-
-# Same list Hadoop's own launcher adds on JDK 17 (hadoop_finalize_jpms_opts).
-HADOOP_JPMS_OPTS=(
-  -XX:+IgnoreUnrecognizedVMOptions
-  --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.math=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.text=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.zip=ALL-UNNAMED --add-opens=java.base/sun.security.util=ALL-UNNAMED
-  --add-opens=java.base/sun.security.x509=ALL-UNNAMED
-)
 
 SERVICES=(kafka namenode datanode)
 
@@ -77,17 +58,12 @@ die() { err "$*"; exit 1; }
 
 # ---------------------------------------------------------------- prerequisites ----------
 need_java() {
-  command -v java >/dev/null 2>&1 ||
-    die "java not found on PATH. Install a Java 17 JDK (Debian: apt-get install openjdk-17-jdk-headless) and retry."
+  need_java_on_path
   local v
   v="$(java -version 2>&1 | sed -n '1s/.*version "\([0-9]*\).*/\1/p')"
   if [[ -n "$v" && "$v" -lt 17 ]]; then
     die "java $v found, but Hadoop 3.5 needs Java 17 or newer. Install openjdk-17-jdk-headless and put it first on PATH."
   fi
-}
-need_mvn() {
-  command -v mvn >/dev/null 2>&1 ||
-    die "mvn (Apache Maven) not found on PATH; it is needed once to fetch the Kafka/Hadoop jars from Maven Central. Install it (Debian: apt-get install maven) and retry."
 }
 need_tools() {
   local t
@@ -103,25 +79,19 @@ fetched() { [[ -f "$CACHE_DIR/lib/.fetched" && "$(cat "$CACHE_DIR/lib/.fetched")
 fetch_one() { # name pom outdir
   local name=$1 pom=$2 out=$3 t0=$SECONDS
   say "fetching $name jars from Maven Central ($(basename "$(dirname "$pom")")/pom.xml) ..."
-  rm -rf "$out.tmp"
-  if ! mvn -B -q -Dmaven.repo.local="$M2" -f "$pom" "$DEP_PLUGIN:copy-dependencies" \
-      -DincludeScope=runtime -DoutputDirectory="$out.tmp" >"$CACHE_DIR/fetch-$name.log" 2>&1; then
-    tail -n 30 "$CACHE_DIR/fetch-$name.log" >&2
-    die "fetching $name failed; full Maven output: $CACHE_DIR/fetch-$name.log"
-  fi
+  mvn_copy_deps "$pom" "$out.tmp" "$CACHE_DIR/fetch-$name.log" "$name"
   rm -rf "$out" && mv "$out.tmp" "$out"
   say "  $name: $(ls "$out" | wc -l) jars, $(du -sh "$out" | cut -f1) in $((SECONDS - t0)) s"
 }
 
 cmd_fetch() {
   need_java
-  exec 8>"$CACHE_DIR/fetch.lock"
-  flock -w 1800 8 || die "timed out waiting for another fetch (lock $CACHE_DIR/fetch.lock)"
+  take_fetch_lock
   if fetched && [[ "${1:-}" != "--force" ]]; then
     say "jars already fetched into $CACHE_DIR/lib (delete it or use 'fetch --force' to refetch)"
     return 0
   fi
-  need_mvn
+  need_mvn "the Kafka/Hadoop jars"
   mkdir -p "$CACHE_DIR/lib"
   fetch_one kafka "$STACK_SRC/kafka/pom.xml" "$LIB_KAFKA"
   fetch_one hadoop "$STACK_SRC/hadoop/pom.xml" "$LIB_HADOOP"
@@ -436,7 +406,7 @@ kafka_tool() { # main-class args...
 }
 
 hadoop_java_opts() { # service heap
-  printf '%s\n' "${HADOOP_JPMS_OPTS[@]}" -Xms128m "-Xmx$2" -XX:+UseSerialGC -XX:CICompilerCount=2 \
+  printf '%s\n' "${JPMS_OPTS[@]}" -Xms128m "-Xmx$2" -XX:+UseSerialGC -XX:CICompilerCount=2 \
     -Djava.net.preferIPv4Stack=true -Dhadoop.home.dir="$STACK_DIR" -Dhadoop.log.dir="$LOGS" \
     -Dhadoop.id.str="$HDFS_USER" -Dhadoop.root.logger=INFO,console \
     -Dlog4j.configuration="file:$CONF_HADOOP/log4j.properties" -cp "$(hadoop_cp)"
@@ -765,7 +735,7 @@ cmd_hdfs() { # hdfs <dfs|dfsadmin|fsck|getconf|classpath> args...
     classpath) hadoop_cp; echo; return 0 ;;
     *) die "usage: stack.sh hdfs dfs|dfsadmin|fsck|getconf|version|classpath [args]  (e.g. stack.sh hdfs dfs -text /user/bigdata/x.seq)" ;;
   esac
-  exec java "${HADOOP_JPMS_OPTS[@]}" -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+  exec java "${JPMS_OPTS[@]}" -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
     -Djava.net.preferIPv4Stack=true -Dhadoop.home.dir="$STACK_DIR" \
     -Dlog4j.configuration="file:$CONF_HADOOP/log4j-cli.properties" \
     -cp "$(hadoop_cp)" "$main" "$@" 9>&- 8>&-
