@@ -194,7 +194,16 @@ export class Agent {
           defaults: byName(s.selector.defaults),
           allChannels: chans,
         });
-    const interceptors: Interceptor[] = s.interceptors.map((i) => i.spec.create(this.ctx('interceptor', i)));
+    const interceptors: Interceptor[] = [];
+    try {
+      for (const i of s.interceptors) interceptors.push(i.spec.create(this.ctx('interceptor', i)));
+    } catch (e) {
+      // The ones already built are closed: nothing else would close them.
+      for (const [n, i] of interceptors.entries()) {
+        try { i.close?.(); } catch (ce) { this.log.error(`Error closing interceptor ${s.interceptors[n]?.name ?? n} of source ${s.name}: ${errorMessage(ce)}`); }
+      }
+      throw e;
+    }
     const slog = this.log.child(`source.${s.name}`);
     const processor = new DefaultChannelProcessor(selector, interceptors, slog);
     let runner: PollingRunner | undefined;

@@ -41,6 +41,10 @@ const recordingSpec = defineInterceptor({
   kind: 'interceptor', type: 'test_recording', description: 'Records intercept and close calls.', properties: recordingProps,
   create: (ctx: ComponentContext<PropsOf<typeof recordingProps>>) => new RecordingInterceptor(ctx.props.failClose, ctx.props.tag),
 });
+const failingCreateSpec = defineInterceptor({
+  kind: 'interceptor', type: 'test_failing_create', description: 'Its creation throws.', properties: {},
+  create: (): Interceptor => { throw new Error('cannot create'); },
+});
 const brokenSpec = defineSource({
   kind: 'source', type: 'test_broken', description: 'A source whose start always fails.', properties: {},
   create: (): Source => ({ start: () => { throw new Error('cannot start'); }, stop: () => {} }),
@@ -64,6 +68,7 @@ async function plan(conf: string): Promise<AgentPlan> {
   const registry = builtinRegistry();
   registry.register(recordingSpec as unknown as ComponentSpec);
   registry.register(brokenSpec as unknown as ComponentSpec);
+  registry.register(failingCreateSpec as unknown as ComponentSpec);
   const r = await loadConfig({ files: [f], agentName: 'a', registry });
   expect(r.problems.filter((p) => p.severity === 'error')).toEqual([]);
   return r.plan!;
@@ -163,5 +168,13 @@ describe('interceptors are closed when their source stops', () => {
     expect(undrained).toBe(0);
     expect(closes()).toEqual({ 'r.i1.g1': 1, 'r.i3.g1': 1 });
     expect(errors()).toEqual([expect.stringMatching(/Error closing interceptor i1 of source r: close failed on purpose$/)]);
+  });
+
+  it('when a later interceptor cannot be created, the ones already created are closed', async () => {
+    agent = new Agent({ logger: log });
+    const body = source('r', 'g1').replace('a.sources.r.interceptors.i3.type = test_recording', 'a.sources.r.interceptors.i3.type = test_failing_create');
+    const outcome = await agent.apply(await plan(conf(['r'], body))).then(() => 'applied', (e: unknown) => String(e));
+    expect(outcome + '\n' + log.lines.join('\n')).toMatch(/cannot create/);
+    expect(closes()).toEqual({ 'r.i1.g1': 1 });
   });
 });
