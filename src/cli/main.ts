@@ -10,7 +10,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs, { type Argv } from 'yargs';
 import { extraCommands } from './commands/index.js';
-import { runAgentCommand, runValidateCommand, runDescribeCommand, type AgentArgs, type ValidateArgs } from './commands-core.js';
+// The core commands load the component registry; loaded when one of them runs, so that the
+// other commands (analyzer, generate, ...) start faster.
+import type { AgentArgs, ValidateArgs } from './commands-core.js';
+const core = (): Promise<typeof import('./commands-core.js')> => import('./commands-core.js');
 
 export const EXIT_CONFIG = 78;
 
@@ -78,17 +81,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     .usage('Usage: tsagent [agent] -f FILE -n NAME [options] [-Dkey=value ...]')
     .parserConfiguration({ 'boolean-negation': false })
     .command('agent', 'Run an agent from a Flume properties file', agentOptions, async (a) => {
-      code = await runAgentCommand({ ...(a as unknown as AgentArgs), system, ignoredJavaOptions: ignored });
+      code = await (await core()).runAgentCommand({ ...(a as unknown as AgentArgs), system, ignoredJavaOptions: ignored });
     })
     .command('validate', 'Check a Flume properties file and report every problem', (y) =>
       agentOptions(y).option('json', { type: 'boolean', default: false, describe: 'Machine-readable output' }), async (a) => {
-      code = await runValidateCommand({ ...(a as unknown as ValidateArgs), system });
+      code = await (await core()).runValidateCommand({ ...(a as unknown as ValidateArgs), system });
     })
     .command('describe [type]', "Show a component's properties, defaults and documentation", (y) =>
       y.positional('type', { type: 'string', describe: 'Type name or Flume class name (omit to list all)' })
         .option('json', { type: 'boolean', default: false })
         .option('plugins-path', { type: 'string' }), async (a) => {
-      code = await runDescribeCommand({ type: a.type as string | undefined, json: Boolean(a.json), pluginsPath: a['plugins-path'] as string | undefined });
+      code = await (await core()).runDescribeCommand({ type: a.type as string | undefined, json: Boolean(a.json), pluginsPath: a['plugins-path'] as string | undefined });
     })
     .command('version', 'Print the version', () => {}, () => {
       process.stdout.write(`tsagent ${packageVersion()} (Flume-compatible agent runtime; configuration format of Apache Flume 1.11)\n`);
