@@ -254,6 +254,7 @@ const result = {
   notes: [
     'Done = HDFS sink EventDrainSuccessCount reaches N (HTTP metrics, 100 ms polls), confirmed by reading all N lines back from the still-open HDFS files; after shutdown the multiset of lines in HDFS is compared with the input (no loss, no duplicate, no torn line).',
     'CPU s per million events = agent process utime+stime for the whole run (start-up included) / N.',
+    'The local stack sets dfs.client.block.write.locateFollowingBlock.initial.delay.ms = 20 (Hadoop default 400) on the DataNode: every WebHDFS APPEND closes the file through a DFSClient inside the DataNode, and with the default that close sleeps 400 ms whenever the NameNode has not yet seen the last block complete (each append took ~430 ms, S3 was 0.93x Flume). Flume keeps its files open (hflush) and meets this wait only at a roll. Both sides run on the same stack.',
     ...sides.map((sd) => `${sd}: first batch drained ${median(runs.filter((r) => r.side === sd).map((r) => r.secondsToFirstDrain ?? NaN)).toFixed(1)} s after start (median; process start, consumer-group join, HDFS file create), all N after ${median(runs.filter((r) => r.side === sd).map((r) => r.secondsToDone ?? NaN)).toFixed(1)} s.`),
   ],
   runs,
