@@ -18,13 +18,17 @@ import type {
 } from 'kafkajs';
 import type { Logger } from '../core/logger.js';
 import type { CommonSpec, ConsumerSpec, ProducerSpec, TlsSpec } from './properties.js';
+import { installProduceEncoder } from './produce-encoder.js';
 
 type KafkaJsModule = typeof import('kafkajs');
 let kafkajsModule: Promise<KafkaJsModule> | undefined;
 
 /** Loads kafkajs once (lazily: agents without Kafka components never load it). */
 export function loadKafkaJs(): Promise<KafkaJsModule> {
-  if (!kafkajsModule) installLinearGrouping();
+  if (!kafkajsModule) {
+    installLinearGrouping();
+    installProduceEncoder(); // one-buffer Produce request encoding (produce-encoder.ts)
+  }
   kafkajsModule ??= import('kafkajs').then((m) => ((m as { default?: KafkaJsModule }).default ?? m));
   return kafkajsModule;
 }
