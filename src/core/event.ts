@@ -1,3 +1,5 @@
+import { javaHeaderOrder } from './java-hashmap-order.js';
+
 /**
  * A Flume event: string headers plus an opaque body. Bodies are Buffers (never null; an
  * empty body is a zero-length Buffer). Headers are a plain object; components that copy
@@ -15,9 +17,12 @@ export function createEvent(body: Buffer | string | null | undefined, headers?: 
   return { headers: headers ?? {}, body: b };
 }
 
-/** Java HashMap.toString() style rendering used by the logger sink: `{k1=v1, k2=v2}`. */
+/**
+ * Java HashMap.toString() rendering, as Flume prints headers (logger sink, header_and_text):
+ * `{k1=v1, k2=v2}` in the iteration order Flume's HashMap would have (see java-hashmap-order.ts).
+ */
 export function headersToJavaString(headers: Record<string, string>): string {
-  const keys = Object.keys(headers);
+  const keys = javaHeaderOrder(headers);
   if (keys.length === 0) return '{}';
   let s = '{';
   for (let i = 0; i < keys.length; i++) {

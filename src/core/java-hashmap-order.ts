@@ -61,6 +61,27 @@ function thresholdOf(table: number): number {
   return Math.trunc(table * 0.75);
 }
 
+const SPREAD_CACHE = new Map<string, number>();
+const SPREAD_CACHE_MAX = 4096;
+
+/** `javaHashMapSpread` memoised for header names, which repeat from event to event. */
+function cachedSpread(s: string): number {
+  let h = SPREAD_CACHE.get(s);
+  if (h === undefined) {
+    h = javaHashMapSpread(s);
+    if (SPREAD_CACHE.size >= SPREAD_CACHE_MAX) SPREAD_CACHE.clear();
+    SPREAD_CACHE.set(s, h);
+  }
+  return h;
+}
+
+function sortByBucket(keys: string[], mask: number): string[] {
+  const buckets = keys.map((k) => cachedSpread(k) & mask);
+  const idx = keys.map((_, i) => i);
+  idx.sort((a, b) => buckets[a]! - buckets[b]! || a - b);
+  return idx.map((i) => keys[i]!);
+}
+
 /** A step-by-step model of one HashMap<String,?>'s key layout. */
 export class JavaHashMapKeys {
   private table: string[][] | null = null;
@@ -79,7 +100,7 @@ export class JavaHashMapKeys {
   put(key: string): void {
     if (this.spreads.has(key)) return;
     if (this.table === null) this.table = Array.from({ length: this.tableSize }, () => []);
-    const h = javaHashMapSpread(key);
+    const h = cachedSpread(key);
     this.spreads.set(key, h);
     const bin = this.table[h & (this.tableSize - 1)]!;
     bin.push(key);
@@ -154,7 +175,13 @@ export function markHeadersCopied<T extends Record<string, string>>(headers: T, 
 export function javaHeaderOrder(headers: Record<string, string>): string[] {
   const keys = Object.keys(headers);
   const shape = SHAPES.get(headers);
-  if (shape === undefined) return keys.length < 2 ? keys : javaHashMapOrder(keys);
+  if (shape === undefined) {
+    if (keys.length < 2) return keys;
+    // Up to 8 distinct keys in a new HashMap<>(): the table stays at 16 and no bin can overflow,
+    // so the order is the insertion order stably sorted by bucket.
+    if (keys.length <= 8) return sortByBucket(keys, DEFAULT_TABLE - 1);
+    return javaHashMapOrder(keys);
+  }
   const n = Math.min(shape.size, keys.length);
   const head = keys.slice(0, n);
   const source = shape.sourceTable === 0 ? head : javaHashMapOrder(head, shape.sourceTable);

@@ -19,6 +19,7 @@ import { ChannelException, errorMessage, isTsagentError } from '../core/errors.j
 import type { Event } from '../core/event.js';
 import type { Logger } from '../core/logger.js';
 import { defineSource, type PropsOf } from '../core/spec.js';
+import { markHeadersCopied } from '../core/java-hashmap-order.js';
 
 const properties = {
   port: { type: 'integer', required: true, min: 0, max: 65535, description: 'Port to listen on.' },
@@ -65,7 +66,8 @@ export function parseJsonEvents(text: string, charset: BufferEncoding): Event[] 
       for (const [k, x] of Object.entries(h as Record<string, unknown>)) { const s = scalar(x); if (s !== undefined) headers[k] = s; }
     }
     const body = scalar(rec.body);
-    return { headers, body: body === undefined ? Buffer.alloc(0) : Buffer.from(body, charset) };
+    // Gson's insertion-ordered map, copied by EventBuilder.withBody into a HashMap.
+    return { headers: markHeadersCopied(headers, 0), body: body === undefined ? Buffer.alloc(0) : Buffer.from(body, charset) };
   });
 }
 

@@ -28,6 +28,7 @@ import { decodeAvroFlumeEvent } from '../kafka/avro-event.js';
 import { createConsumer, type FetchedBatch, type KafkaConsumerClient, type TopicSubscription } from '../kafka/client.js';
 import { logNotes, notesToProblems } from '../kafka/flume-props.js';
 import { mapConsumerProperties, type ConsumerSpec } from '../kafka/properties.js';
+import { markHeadersCopied } from '../core/java-hashmap-order.js';
 
 const properties = {
   'kafka.bootstrap.servers': { type: 'string', required: true, description: 'Comma-separated host:port list of brokers to bootstrap from.' },
@@ -201,6 +202,9 @@ export class KafkaSource implements Source {
           headers = {};
           body = r.value ?? EMPTY;
         }
+        // Flume's put order (it decides the order inside a HashMap bucket): timestamp, the mapped
+        // Kafka headers (which may overwrite it), topic, partition, offset, key.
+        if (headers['timestamp'] === undefined) headers['timestamp'] = r.timestamp;
         if (hmap.length > 0 && r.headers) {
           for (const [fh, kh] of hmap) {
             const v = r.headers[kh];
@@ -209,11 +213,13 @@ export class KafkaSource implements Source {
             if (last !== undefined) headers[fh] = Buffer.isBuffer(last) ? last.toString('utf8') : String(last);
           }
         }
-        if (headers['timestamp'] === undefined) headers['timestamp'] = r.timestamp;
         if (setTopic && headers[topicHeader] === undefined) headers[topicHeader] = ch.topic;
         if (headers['partition'] === undefined) headers['partition'] = ch.partitionStr;
         if (headers['offset'] === undefined) headers['offset'] = r.offset;
         if (r.key !== null) headers['key'] = r.key.toString('utf8');
+        // Flume fills a HashMap (new HashMap<>(4), or a new HashMap<>() for Avro events) and
+        // EventBuilder.withBody copies it.
+        markHeadersCopied(headers, avro ? 16 : 4);
         this.pending.push({ headers, body });
       }
       const taken = i - ch.next;

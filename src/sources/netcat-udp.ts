@@ -11,6 +11,7 @@ import type { ComponentContext } from '../core/context.js';
 import { SOURCE_COUNTERS, type CounterGroup } from '../core/counters.js';
 import { defineSource, type PropsOf } from '../core/spec.js';
 import { UdpListener } from './udp-socket.js';
+import { markHeadersCopied } from '../core/java-hashmap-order.js';
 
 const properties = {
   port: { type: 'integer', required: true, min: 0, max: 65535, description: 'UDP port to listen on.' },
@@ -36,7 +37,7 @@ export class NetcatUdpSource implements Source {
       toEvent: (line, rinfo) => {
         const headers: Record<string, string> = {};
         if (withSender) headers[header] = `/${rinfo.address}:${rinfo.port}`;
-        return { headers, body: line };
+        return { headers: markHeadersCopied(headers), body: line }; // EventBuilder.withBody copies Flume's HashMap
       },
     });
   }

@@ -23,6 +23,7 @@ import { defineSource, type PropsOf } from '../core/spec.js';
 import { compileJavaRegexFull } from '../interceptors/java-regex.js';
 import { deliverBatch, PollLoop, refill, resetCursor, type ReadCursor } from './file-tracking.js';
 import { readPositions, writePositions, type PositionEntry } from './tail/position.js';
+import { markHeadersCopied } from '../core/java-hashmap-order.js';
 
 const properties = {
   filegroups: { type: 'list', required: true, description: 'Space-separated file group names.' },
@@ -246,8 +247,12 @@ export class TaildirSource implements Source {
 
   private event(f: TailFile, line: Buffer, offset: number): Event {
     const p = this.ctx.props;
-    const headers: Record<string, string> = { ...f.group.headers };
+    // Flume's order: byteoffset on the event's own HashMap, putAll(group headers), file. A putAll
+    // into a still empty HashMap sizes its table like a copy.
+    const headers: Record<string, string> = {};
     if (p.byteOffsetHeader) headers.byteoffset = String(offset);
+    Object.assign(headers, f.group.headers);
+    if (!p.byteOffsetHeader) markHeadersCopied(headers, 0);
     if (p.fileHeader) headers[p.fileHeaderKey] = f.path;
     return { headers, body: Buffer.from(line) };
   }

@@ -19,7 +19,14 @@ interface Case { name: string; mode: Mode; arg: number; keys: string[] }
 function tsOrder(c: Case): string[] {
   const k = Math.min(c.arg, c.keys.length);
   switch (c.mode) {
-    case 'new': return javaHashMapOrder(c.keys);
+    case 'new': {
+      // Both entry points: the key list, and an unmarked header object (what most sources build).
+      const h: Record<string, string> = {};
+      for (const key of c.keys) h[key] = 'v';
+      const viaHeaders = javaHeaderOrder(h);
+      const viaKeys = javaHashMapOrder(c.keys);
+      return JSON.stringify(viaHeaders) === JSON.stringify(viaKeys) ? viaKeys : [`headers ${JSON.stringify(viaHeaders)} != keys ${JSON.stringify(viaKeys)}`];
+    }
     case 'sized': return javaHashMapOrder(c.keys, javaTableSizeFor(c.arg));
     default: {
       // Built like a source builds an event: the source map's keys, the mark, then later puts.

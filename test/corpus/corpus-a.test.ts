@@ -194,10 +194,11 @@ describe('corpus A: every file runs', () => {
     await stop(a);
     const out = a.output();
     // maxBytesToLog = 64: the dump continues on a second line with its offset (commons-io HexDump).
-    expect(out).toMatch(/Event: \{ headers:\{Facility=1, Severity=5, priority=13, timestamp=\d+, host=web1\} body: 6E 67 69 6E 78 3A 20 47 45 54 20 2F 69 6E 64 65 nginx: GET \/inde\r?\n00000010 78 2E 68 74 6D 6C {31}x\.html \}/);
-    expect(out).toMatch(/headers:\{Facility=20, Severity=5, priority=165, version=1, timestamp=\d+, host=mymachine.example.com\}/);
+    // Header order: Flume's HashMap (a copy of the parser's map), as Flume 1.11 printed for this input.
+    expect(out).toMatch(/Event: \{ headers:\{host=web1, Severity=5, Facility=1, priority=13, timestamp=\d+\} body: 6E 67 69 6E 78 3A 20 47 45 54 20 2F 69 6E 64 65 nginx: GET \/inde\r?\n00000010 78 2E 68 74 6D 6C {31}x\.html \}/);
+    expect(out).toMatch(/headers:\{host=mymachine.example.com, Severity=5, Facility=20, priority=165, version=1, timestamp=\d+\}/);
     // As Flume 1.11: the connection's last parsed priority/version stay on an invalid message.
-    expect(out).toMatch(/headers:\{Facility=0, Severity=0, priority=165, version=1, flume.syslog.status=Invalid\} body: 67 61 72 62/);
+    expect(out).toMatch(/headers:\{Severity=0, Facility=0, priority=165, version=1, flume.syslog.status=Invalid\} body: 67 61 72 62/);
   });
 
   it('06 syslogudp (keepFields=true) + static + clientIPHeader -> file_roll', async () => {

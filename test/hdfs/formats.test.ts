@@ -14,6 +14,15 @@ describe('Hadoop VLong (WritableUtils)', () => {
   });
 });
 
+describe('DataStream header_and_text', () => {
+  it('writes headers in java.util.HashMap order (as Flume), then the body', async () => {
+    const f = new DataStreamFormat('header_and_text', true);
+    const b = await f.encode([createEvent('GET /', { timestamp: '1', host: 'h', status: '200' }), createEvent('x', {})]);
+    // Order from a JDK 17 HashMap with the same puts.
+    expect(b.toString()).toBe('{host=h, timestamp=1, status=200} GET /\n{} x\n');
+  });
+});
+
 describe('validPrefix finds the last complete record', () => {
   const events = ['alpha', 'beta', 'gamma'].map((b) => createEvent(b, { timestamp: '1700000000000' }));
   it('text: after the last newline; without appendNewline the whole file', async () => {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import memory, { MemoryChannel } from '../../src/channels/memory.js';
-import { createEvent } from '../../src/core/event.js';
+import { createEvent, type Event } from '../../src/core/event.js';
+import { markHeadersCopied } from '../../src/core/java-hashmap-order.js';
 import { MemoryLogger } from '../../src/core/logger.js';
 import { buildComponent } from '../../src/engine/build.js';
 import fileRoll, { FileRollSink } from '../../src/sinks/file-roll.js';
@@ -30,6 +31,20 @@ describe('logger sink format (Flume EventHelper.dumpEvent)', () => {
     ['0123456789abcdefXYZ', {}, 16, 'Event: { headers:{} body: 30 31 32 33 34 35 36 37 38 39 61 62 63 64 65 66 0123456789abcdef }'],
   ])('%j', (body, headers, max, expected) => {
     expect(formatEvent(createEvent(body, headers), max)).toBe(expected);
+  });
+
+  // Header order is java.util.HashMap's (orders from a JDK 17 run of the same puts; the syslog one
+  // also from Flume 1.11's logger sink).
+  it.each([
+    ['timestamp, host on a new HashMap', { timestamp: '1', host: 'h' }, false, '{host=h, timestamp=1}'],
+    ['spooldir file, basename', { file: '/d/a.log', basename: 'a.log' }, false, '{file=/d/a.log, basename=a.log}'],
+    ['Facility, Severity, status on a new HashMap', { Facility: '0', Severity: '0', 'flume.syslog.status': 'Invalid' }, false, '{flume.syslog.status=Invalid, Severity=0, Facility=0}'],
+    ['syslog: the same keys copied by EventBuilder.withBody', { Facility: '0', Severity: '0', 'flume.syslog.status': 'Invalid' }, true, '{Severity=0, Facility=0, flume.syslog.status=Invalid}'],
+    ['five keys', { a: '1', b: '2', timestamp: '3', host: '4', datacenter: '5' }, false, '{a=1, b=2, host=4, datacenter=5, timestamp=3}'],
+  ])('headers in HashMap order: %s', (_name, headers, copied, expected) => {
+    const h: Record<string, string> = { ...headers };
+    if (copied) markHeadersCopied(h);
+    expect(formatEvent(createEvent('x', h), 16)).toBe(`Event: { headers:${expected} body: 78 ${' '.repeat(45)}x }`);
   });
 
   it('keeps offsets on lines after the first when maxBytesToLog > 16', () => {
@@ -90,6 +105,28 @@ describe('file_roll sink', () => {
     await s.process();
     s.stop();
     expect(readdirSync(dir).sort()).toEqual(['log-1000-1.txt', 'log-1000-2.txt']);
+  });
+
+  it('HEADER_AND_TEXT writes the headers in HashMap order', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fr-'));
+    const clock = { now: () => 1000 };
+    const s = buildComponent(fileRoll, 'k1', { 'sink.directory': dir, 'sink.serializer': 'HEADER_AND_TEXT' }, { clock }).instance as FileRollSink;
+    const ch = buildComponent(memory, 'c1', {}).instance as MemoryChannel;
+    ch.start();
+    const events: Event[] = [
+      createEvent('line', { timestamp: '7', topic: 't', partition: '0', offset: '42', key: 'k' }),
+      createEvent('kafka', markHeadersCopied({ timestamp: '7', topic: 't', partition: '0', offset: '42', key: 'k' }, 4)),
+    ];
+    const tx = ch.createTransaction();
+    tx.begin();
+    for (const e of events) tx.put(e);
+    tx.commit();
+    tx.close();
+    s.start(ch);
+    await s.process();
+    s.stop();
+    expect(readFileSync(path.join(dir, '1000-1'), 'utf8')).toBe(
+      '{partition=0, offset=42, topic=t, key=k, timestamp=7} line\n{topic=t, partition=0, offset=42, key=k, timestamp=7} kafka\n');
   });
 
   it('requires sink.directory', () => {

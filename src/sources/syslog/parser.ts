@@ -15,6 +15,7 @@
  * past.
  */
 import type { Event } from '../../core/event.js';
+import { markHeadersCopied } from '../../core/java-hashmap-order.js';
 
 export const EVENT_STATUS = 'flume.syslog.status';
 
@@ -115,7 +116,7 @@ export function buildSyslogEvent(raw: Buffer, opts: SyslogOptions, incomplete = 
     if (st.priority) headers.priority = st.priority;
     if (st.version) headers.version = st.version;
     headers[EVENT_STATUS] = 'Invalid';
-    return { headers, body: raw };
+    return { headers: markHeadersCopied(headers), body: raw };
   }
   const p = Number(pri[1]);
   headers.Facility = String(Math.floor(p / 8));
@@ -145,6 +146,8 @@ export function buildSyslogEvent(raw: Buffer, opts: SyslogOptions, incomplete = 
     body = b;
   }
   if (incomplete) headers[EVENT_STATUS] = 'Incomplete';
+  // Flume fills a new HashMap and hands it to EventBuilder.withBody(body, headers), which copies it.
+  markHeadersCopied(headers);
   if (opts.keepFields !== 'all' && body !== undefined && body.length > 0) return { headers, body: Buffer.from(body, 'utf8') };
   return { headers, body: raw };
 }
