@@ -159,6 +159,21 @@ describe('Produce request encoder: byte-identical to kafkajs', () => {
     expect(got.equals(want)).toBe(true);
   });
 
+  it.each([
+    ['empty header object', {}],
+    ['empty string and empty Buffer values', { a: '', b: Buffer.alloc(0) }],
+    ['array values: empty, one, several', { none: [], one: ['x'], many: [Buffer.from('1'), '2', 'drei'] }],
+    ['UTF-8 and empty header names', { 'ü-name': 'v', '': 'empty name', 日本: Buffer.from([0, 255]) }],
+    ['integer-like names (JS orders them first)', { b: '1', 10: 'ten', 2: 'two', a: '0' }],
+    ['a 300-byte header value', { big: 'h'.repeat(300) }],
+  ] as const)('header shapes: %s', async (_name, headers) => {
+    const messages = [{ value: 'v1', headers }, { value: Buffer.from('v2'), key: 'k', headers }, { value: null }];
+    const args: ProduceRequestArgs = { acks: 1, timeout: 100, topicData: [{ topic: 'h', partitions: [{ partition: 0, messages }] }] };
+    expect(encodeProduceRequest(args)).toBeInstanceOf(Buffer);
+    const { want, got } = await compare(args);
+    expect(got.equals(want)).toBe(true);
+  });
+
   it('a partition with no messages and a topic with no partitions', async () => {
     const args: ProduceRequestArgs = {
       acks: 1, timeout: 5000,
