@@ -143,17 +143,26 @@ export function javaHashMapCopyOrder(sourceOrder: readonly string[]): string[] {
 }
 
 /**
- * How an event's header object was built, when Flume builds it with `EventBuilder.withBody(body,
- * headers)` (a copy) rather than filling the event's own `new HashMap<>()`.
+ * What is known of how an event's header object was built beyond its current keys: whether Flume
+ * builds it with `EventBuilder.withBody(body, headers)` (a copy) rather than by filling the
+ * event's own `new HashMap<>()`, and which keys were removed since.
  */
-interface CopiedShape {
-  /** Number of leading keys (in the object's key order) that were in the source map. */
-  size: number;
+interface HeaderHistory {
+  /** The keys the copied source map held, in the object's order at the time of the copy. */
+  copiedKeys?: string[];
   /** Table size of the source map (16 = `new HashMap<>()`), or 0 for an insertion-ordered source. */
-  sourceTable: number;
+  sourceTable?: number;
+  /** Keys removed from the map (a HashMap's table never shrinks, so they still count). */
+  removed?: string[];
 }
 
-const SHAPES = new WeakMap<object, CopiedShape>();
+const HISTORY = new WeakMap<object, HeaderHistory>();
+
+function historyOf(headers: object): HeaderHistory {
+  let h = HISTORY.get(headers);
+  if (h === undefined) HISTORY.set(headers, (h = {}));
+  return h;
+}
 
 /**
  * Records that `headers` stands for Flume's `new HashMap<>(source)`: its current keys, in the
@@ -163,30 +172,46 @@ const SHAPES = new WeakMap<object, CopiedShape>();
  * own `new HashMap<>()`. Returns `headers`.
  */
 export function markHeadersCopied<T extends Record<string, string>>(headers: T, sourceTable: number = DEFAULT_TABLE): T {
-  SHAPES.set(headers, { size: Object.keys(headers).length, sourceTable });
+  const h = historyOf(headers);
+  h.copiedKeys = Object.keys(headers);
+  h.sourceTable = sourceTable;
   return headers;
 }
 
+/** Deletes a header the way `Map.remove` does in Flume: the key no longer prints, but the table keeps its size. */
+export function removeHeader(headers: Record<string, string>, key: string): void {
+  if (!Object.prototype.hasOwnProperty.call(headers, key)) return;
+  delete headers[key];
+  (historyOf(headers).removed ??= []).push(key);
+}
+
 /**
- * Header names in the order Flume's `HashMap` would iterate them. Approximations: a header removed
- * after more were added can leave Flume with a larger table than this recomputes; integer-like
- * names ("0", "42") are enumerated first by JavaScript objects, so their insertion order is lost.
+ * Header names in the order Flume's `HashMap` would iterate them. Approximations: removals (made
+ * with `removeHeader`) are taken to follow all puts; a plain `delete` is not seen, so a map that
+ * had grown before it is recomputed with a smaller table; integer-like names ("0", "42") are
+ * enumerated first by JavaScript objects, so their insertion order is lost.
  */
 export function javaHeaderOrder(headers: Record<string, string>): string[] {
   const keys = Object.keys(headers);
-  const shape = SHAPES.get(headers);
-  if (shape === undefined) {
+  const h = HISTORY.get(headers);
+  if (h === undefined) {
     if (keys.length < 2) return keys;
     // Up to 8 distinct keys in a new HashMap<>(): the table stays at 16 and no bin can overflow,
     // so the order is the insertion order stably sorted by bucket.
     if (keys.length <= 8) return sortByBucket(keys, DEFAULT_TABLE - 1);
     return javaHashMapOrder(keys);
   }
-  const n = Math.min(shape.size, keys.length);
-  const head = keys.slice(0, n);
-  const source = shape.sourceTable === 0 ? head : javaHashMapOrder(head, shape.sourceTable);
-  const m = new JavaHashMapKeys(javaCopyTableSize(n));
-  for (const k of source) m.put(k);
-  for (let i = n; i < keys.length; i++) m.put(keys[i]!);
-  return m.keys();
+  let m: JavaHashMapKeys;
+  if (h.copiedKeys !== undefined) {
+    const table = h.sourceTable ?? DEFAULT_TABLE;
+    const source = table === 0 ? h.copiedKeys : javaHashMapOrder(h.copiedKeys, table);
+    m = new JavaHashMapKeys(javaCopyTableSize(new Set(h.copiedKeys).size));
+    for (const k of source) m.put(k);
+  } else {
+    m = new JavaHashMapKeys();
+  }
+  for (const k of keys) m.put(k); // keys already in the map keep their place
+  for (const k of h.removed ?? []) m.put(k); // counted for the table size, filtered out below
+  const out = m.keys();
+  return out.length === keys.length ? out : out.filter((k) => Object.prototype.hasOwnProperty.call(headers, k));
 }

@@ -7,6 +7,7 @@
 import type { Interceptor } from '../core/contracts.js';
 import type { ComponentContext } from '../core/context.js';
 import type { Event } from '../core/event.js';
+import { removeHeader } from '../core/java-hashmap-order.js';
 import { defineInterceptor, type PropsOf } from '../core/spec.js';
 import { compileJavaRegex, compileJavaRegexFull, javaRegexProblem } from './java-regex.js';
 
@@ -33,7 +34,8 @@ export class RemoveHeaderInterceptor implements Interceptor {
     const m = this.matching;
     for (const e of events) {
       for (const k of Object.keys(e.headers)) {
-        if (this.names.has(k) || (m !== undefined && m.test(k))) delete e.headers[k];
+        // removeHeader: the key stops printing but still counts for the HashMap's table size.
+        if (this.names.has(k) || (m !== undefined && m.test(k))) removeHeader(e.headers, k);
       }
     }
     return events;

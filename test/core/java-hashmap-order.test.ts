@@ -7,13 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   javaCopyTableSize, javaHashMapCopyOrder, javaHashMapOrder, javaHeaderOrder, javaStringHashCode,
-  javaTableSizeFor, markHeadersCopied,
+  javaTableSizeFor, markHeadersCopied, removeHeader,
 } from '../../src/core/java-hashmap-order.js';
 
 const JAVA_PROGRAM = fileURLToPath(new URL('../fixtures/java-hashmap/HashMapOrder.java', import.meta.url));
 
 type Mode = 'new' | 'sized' | 'copy' | 'copy4' | 'linked' | 'putall';
-interface Case { name: string; mode: Mode; arg: number; keys: string[] }
+interface Case { name: string; mode: Mode; arg: number; keys: string[]; removed?: string[] }
 
 /** The TypeScript side of each mode (see HashMapOrder.java for the Java side). */
 function tsOrder(c: Case): string[] {
@@ -23,6 +23,10 @@ function tsOrder(c: Case): string[] {
       // Both entry points: the key list, and an unmarked header object (what most sources build).
       const h: Record<string, string> = {};
       for (const key of c.keys) h[key] = 'v';
+      if (c.removed) {
+        for (const key of c.removed) removeHeader(h, key);
+        return javaHeaderOrder(h);
+      }
       const viaHeaders = javaHeaderOrder(h);
       const viaKeys = javaHashMapOrder(c.keys);
       return JSON.stringify(viaHeaders) === JSON.stringify(viaKeys) ? viaKeys : [`headers ${JSON.stringify(viaHeaders)} != keys ${JSON.stringify(viaKeys)}`];
@@ -34,6 +38,7 @@ function tsOrder(c: Case): string[] {
       for (const key of c.keys.slice(0, k)) h[key] = 'v';
       markHeadersCopied(h, c.mode === 'copy4' ? 4 : c.mode === 'linked' ? 0 : 16);
       for (const key of c.keys.slice(k)) h[key] = 'v';
+      for (const key of c.removed ?? []) removeHeader(h, key);
       return javaHeaderOrder(h);
     }
   }
@@ -65,7 +70,9 @@ function randomKeys(r: () => number, n: number): string[] {
 }
 
 const CASES: Case[] = [];
-const add = (name: string, mode: Mode, arg: number, keys: string[]): void => { CASES.push({ name, mode, arg, keys }); };
+const add = (name: string, mode: Mode, arg: number, keys: string[], removed?: string[]): void => {
+  CASES.push(removed ? { name, mode, arg, keys, removed } : { name, mode, arg, keys });
+};
 for (let n = 0; n <= 30; n++) {
   const keys = POOL.slice(0, n);
   add(`${n} keys, new HashMap`, 'new', 0, keys);
@@ -90,22 +97,30 @@ add('25 keys: two resizes', 'new', 0, POOL.slice(0, 25));
 add('repeated puts keep their place', 'new', 0, ['host', 'topic', 'host', 'key', 'topic', 'timestamp']);
 add('Kafka source headers (HashMap(4) copied)', 'copy4', 5, ['timestamp', 'topic', 'partition', 'offset', 'key']);
 add('Kafka source headers, then timestamp/host interceptors', 'copy4', 4, ['timestamp', 'topic', 'partition', 'offset', 'host']);
+add('13 keys on a new HashMap, 9 removed: the table stays at 32', 'new', 0, POOL.slice(0, 13), POOL.slice(0, 9));
 add('spooldir file + basename', 'new', 0, ['file', 'basename']);
 add('syslog headers (copied), then host interceptor', 'copy', 6, ['Facility', 'Severity', 'priority', 'version', 'timestamp', 'host', 'hostname']);
+add('http JSON headers copied, then remove_header', 'linked', 7, ['Authorization', 'traceparent', 'tracestate', 'baggage', 'x-internal-route', 'x-request', 'user'], ['Authorization', 'traceparent', 'tracestate', 'baggage', 'x-internal-route']);
+add('copy of 13, 2 puts, 9 removals', 'copy', 13, POOL.slice(0, 15), POOL.slice(2, 11));
+add('copy of 3, 12 puts, 2 removals', 'copy', 3, POOL.slice(0, 15), ['host', 'offset']);
 add('http JSON headers (Gson LinkedTreeMap copied)', 'linked', 7, ['Authorization', 'traceparent', 'tracestate', 'baggage', 'x-internal-route', 'x-request', 'user']);
 const r = rng(20261125);
 for (let i = 0; i < 150; i++) {
   const n = Math.floor(r() * 41);
   const modes: Mode[] = ['new', 'copy', 'copy4', 'linked', 'putall'];
   const mode = modes[i % modes.length]!;
-  add(`random #${i}: ${n} keys, ${mode}`, mode, Math.floor(r() * (n + 1)), randomKeys(r, n));
+  const keys = randomKeys(r, n);
+  const arg = Math.floor(r() * (n + 1));
+  // Removals (after all puts, as remove_header does) on two cases in three.
+  const removed = i % 3 === 0 ? undefined : [...new Set(keys.filter(() => r() < 0.25))];
+  add(`random #${i}: ${n} keys, ${mode}${removed ? `, ${removed.length} removed` : ''}`, mode, arg, keys, removed);
 }
 
 const hex = (s: string): string => Array.from({ length: s.length }, (_, i) => s.charCodeAt(i).toString(16).padStart(4, '0')).join('');
 
 let javaOrders: string[][] = [];
 beforeAll(() => {
-  const input = CASES.map((c) => [c.mode, String(c.arg), ...c.keys.map(hex)].join('\t')).join('\n') + '\n';
+  const input = CASES.map((c) => [c.mode, String(c.arg), ...c.keys.map(hex), ...(c.removed ?? []).map((k) => `r${hex(k)}`)].join('\t')).join('\n') + '\n';
   const res = spawnSync('java', [JAVA_PROGRAM], { input, encoding: 'utf8', timeout: 120_000 });
   if (res.status !== 0) throw new Error(`java ${JAVA_PROGRAM} failed (${String(res.status)}): ${res.stderr}${res.error ? String(res.error) : ''}`);
   const lines = res.stdout.split('\n');
@@ -125,7 +140,7 @@ describe('HashMap iteration order, checked against a real JVM', () => {
     expect(tsOrder(c)).toEqual(javaOrders[i]);
   });
 
-  const fullCopies = CASES.flatMap((c, i) => (c.mode === 'copy' && c.arg >= c.keys.length ? [[c.name, i] as const] : []));
+  const fullCopies = CASES.flatMap((c, i) => (c.mode === 'copy' && c.arg >= c.keys.length && !c.removed ? [[c.name, i] as const] : []));
   it.each(fullCopies)('javaHashMapCopyOrder: %s', (_name, i) => {
     const c = CASES[i]!;
     expect(javaHashMapCopyOrder(javaHashMapOrder(c.keys))).toEqual(javaOrders[i]);

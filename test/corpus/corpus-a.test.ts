@@ -121,6 +121,7 @@ describe('corpus A: every file runs', () => {
     const parsed = lines(path.join(d, 'out')).map(headerLine);
     expect(parsed.map(([, b]) => b)).toEqual(input);
     for (const [h] of parsed) {
+      expect(Object.keys(h)).toEqual(['hostname', 'timestamp']); // printed in java.util.HashMap order
       expect(Number(h.timestamp)).toBeGreaterThanOrEqual(t0);
       expect(Number(h.timestamp)).toBeLessThanOrEqual(Date.now());
       expect(h.hostname).toBe((await import('node:os')).hostname());
@@ -214,6 +215,8 @@ describe('corpus A: every file runs', () => {
     for (const [h, b] of got) {
       const i = Number(/link (\d+)/.exec(b)![1]);
       expect(h).toMatchObject({ Facility: '1', Severity: String(i % 8), host: `switch${i % 3}`, sender: '127.0.0.1', site: 'dc-east' });
+      // The order Flume 1.11 printed for these messages (HashMap copy of the parser's map, then puts).
+      expect(Object.keys(h)).toEqual(['site', 'sender', 'host', 'Severity', 'Facility', 'priority', 'timestamp']);
       expect(h.timestamp).toMatch(/^\d+$/);
     }
   });
@@ -293,7 +296,7 @@ describe('corpus A: every file runs', () => {
     expect(await post(port, [{ headers: { Authorization: 'Bearer x', traceparent: '00-1', tracestate: 'a=b', baggage: 'k=v', 'x-internal-route': 'r2', 'x-request': 'keep', user: 'ann' }, body: 'hello' }])).toBe(200);
     await until(() => lines(path.join(d, 'out')).length === 1, '1 line');
     await stop(a);
-    expect(lines(path.join(d, 'out')).map(headerLine)).toEqual([[{ 'x-request': 'keep', user: 'ann' }, 'hello']]);
+    expect(lines(path.join(d, 'out'))).toEqual(['{x-request=keep, user=ann} hello']);
   });
 
   it('12 netcat + replicating with an optional channel: the archive gets everything, the optional copy never more', async () => {
@@ -325,6 +328,7 @@ describe('corpus A: every file runs', () => {
     const got = lines(path.join(d, 'out')).map(headerLine);
     expect(got.map(([, b]) => b).sort()).toEqual(msgs.map((m) => m.split('\n')[0]!).sort());
     for (const [h] of got) {
+      expect(Object.keys(h)).toEqual(['sender', 'timestamp']); // as Flume 1.11 printed them
       expect(h.sender).toMatch(/^\/127\.0\.0\.1:\d+$/);
       expect(Number(h.timestamp)).toBeGreaterThanOrEqual(t0);
     }

@@ -85,8 +85,8 @@ const CASES: Record<string, Case> = {
       await until(() => rolled(r.p('/data/archive')).length === 2);
       const out = rolled(r.p('/data/archive'));
       for (const [i, body] of ['alpha', 'beta'].entries()) {
-        expect(out[i]).toMatch(new RegExp(`^\\{.*source_file=batch-42\\.txt.*\\} ${body}$`));
-        expect(out[i]).toMatch(/timestamp=\d{13}/);
+        // java.util.HashMap order (a JDK 17 map with the same puts).
+        expect(out[i]).toMatch(new RegExp(`^\\{source_file=batch-42\\.txt, timestamp=\\d{13}\\} ${body}$`));
       }
       await until(() => !fs.existsSync(r.p('/data/uploads/batch-42.txt')));
       expect(fs.readdirSync(r.p('/data/uploads'))).toEqual(['.flumespool']);
@@ -105,7 +105,8 @@ const CASES: Record<string, Case> = {
       await until(() => fs.existsSync(r.p('/var/lib/flume/taildir_position.json')));
       const out = r.agentOutput();
       expect(out).toMatch(/headers:\{service=web\} body: .*GET \/index/);
-      expect(out).toMatch(/headers:\{(service=api, tier=backend|tier=backend, service=api)\} body: .*order 17/);
+      // java.util.HashMap order (a JDK 17 map with the same puts).
+      expect(out).toMatch(/headers:\{tier=backend, service=api\} body: .*order 17/);
       expect(out).toMatch(/order 18/);
       expect(out).not.toMatch(/old rotated/);
     },
@@ -123,7 +124,7 @@ const CASES: Record<string, Case> = {
       await until(() => rolled(r.p('/var/log/flume/nginx')).length === 3002);
       const out = rolled(r.p('/var/log/flume/nginx'));
       const file = r.p('/var/log/nginx/site-access.log');
-      expect(out[0]).toMatch(new RegExp(`^\\{(byteoffset=0, file=${file}|file=${file}, byteoffset=0)\\} l0$`));
+      expect(out[0]).toBe(`{byteoffset=0, file=${file}} l0`); // java.util.HashMap order
       expect(out[1]).toMatch(/byteoffset=3\b.*\} l1$/);
       expect(out.map((l) => l.split('} ')[1])).toEqual(['l0', 'l1', ...lines('more', 3000)]);
       // Segments are spread over both data directories.
