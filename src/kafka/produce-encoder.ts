@@ -258,9 +258,10 @@ function writeInt64Number(out: Buffer, pos: number, n: number): void {
  */
 export function encodeProduceRequest(args: ProduceRequestArgs): Buffer | undefined {
   const { acks, timeout, topicData } = args;
-  const compression = args.compression ?? 0;
-  const transactionalId = args.transactionalId ?? null;
-  const producerEpoch = args.producerEpoch ?? 0;
+  // kafkajs's defaults apply to undefined only (a null compression is not None to it).
+  const compression = args.compression === undefined ? 0 : args.compression;
+  const transactionalId = args.transactionalId === undefined ? null : args.transactionalId;
+  const producerEpoch = args.producerEpoch === undefined ? 0 : args.producerEpoch;
   if (compression !== 0) return undefined;
   if (transactionalId !== null && typeof transactionalId !== 'string') return undefined;
   if (!isInt(acks, INT16_MIN, INT16_MAX) || !isInt(timeout, INT32_MIN, INT32_MAX)) return undefined;
@@ -284,7 +285,7 @@ export function encodeProduceRequest(args: ProduceRequestArgs): Buffer | undefin
     for (const p of partitions as ProducePartitionData[]) {
       if (typeof p !== 'object' || p === null) return undefined;
       const { partition, messages } = p;
-      const firstSequence = p.firstSequence ?? 0;
+      const firstSequence = p.firstSequence === undefined ? 0 : p.firstSequence;
       if (!isInt(partition, INT32_MIN, INT32_MAX) || !isInt(firstSequence, INT32_MIN, INT32_MAX)) return undefined;
       if (!Array.isArray(messages)) return undefined;
       const msgs = messages as ProduceMessage[];

@@ -201,6 +201,7 @@ describe('Produce request encoder: everything else goes to kafkajs unchanged', (
     ['a message with a numeric timestamp', {}, [...msgs(), { value: 'ts', timestamp: 1_600_000_000_000 }]],
     ['messages with string timestamps (the sink\'s timestampHeader)', {}, msgs().map((m, i) => ({ ...m, timestamp: String(1_600_000_000_000 + i * 7) }))],
     ['a Uint8Array value (not a Buffer)', {}, [{ value: new Uint8Array([1, 2, 3]) }]],
+    ['producerEpoch null', { producerEpoch: null }, msgs()],
   ] as const)('%s: same bytes as kafkajs', async (_name, extra, messages) => {
     const args = { acks: -1, timeout: 30000, ...extra, topicData: [{ topic: 't', partitions: [{ partition: 0, messages }] }] } as ProduceRequestArgs;
     expect(encodeProduceRequest(args)).toBeUndefined(); // delegated
@@ -212,8 +213,9 @@ describe('Produce request encoder: everything else goes to kafkajs unchanged', (
     ['a null header value', [{ value: 'x', headers: { a: null } }]],
     ['null headers', [{ value: 'x', headers: null }]],
     ['a numeric key', [{ value: 'x', key: 5 }]],
-  ] as const)('%s: fails exactly as kafkajs does', async (_name, messages) => {
-    const args: ProduceRequestArgs = { acks: 1, timeout: 100, topicData: [{ topic: 't', partitions: [{ partition: 0, messages }] }] };
+    ['compression null (not None to kafkajs)', [{ value: 'x' }], { compression: null }],
+  ] as ReadonlyArray<readonly [string, unknown[], Record<string, unknown>?]>)('%s: fails exactly as kafkajs does', async (_name, messages, extra) => {
+    const args: ProduceRequestArgs = { acks: 1, timeout: 100, ...(extra as Record<string, unknown> | undefined), topicData: [{ topic: 't', partitions: [{ partition: 0, messages }] }] };
     expect(encodeProduceRequest(args)).toBeUndefined();
     const wantErr = await original(args).encode().then(() => undefined, (e: unknown) => e as Error);
     const gotErr = await fast(args).encode().then(() => undefined, (e: unknown) => e as Error);
