@@ -7,9 +7,11 @@
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const dist = (p) => import(path.join(repo, 'dist', p));
+// kafkajs through the sink's loader, so that its replaced internals (grouping, Produce encoder)
+// are installed before kafkajs loads, as in the agent.
+const { Kafka, logLevel } = await (await dist('kafka/client.js')).loadKafkaJs();
 const { buildComponent } = await dist('engine/build.js');
 const { MemoryLogger } = await dist('core/logger.js');
 const memory = (await dist('channels/memory.js')).default;
