@@ -191,7 +191,7 @@ export function removeHeader(headers: Record<string, string>, key: string): void
  * had grown before it is recomputed with a smaller table; integer-like names ("0", "42") are
  * enumerated first by JavaScript objects, so their insertion order is lost.
  */
-export function javaHeaderOrder(headers: Record<string, string>): string[] {
+export function javaHeaderOrder(headers: Record<string, string>): readonly string[] {
   const keys = Object.keys(headers);
   const h = HISTORY.get(headers);
   if (h === undefined) {
@@ -199,10 +199,33 @@ export function javaHeaderOrder(headers: Record<string, string>): string[] {
     // Up to 8 distinct keys in a new HashMap<>(): the table stays at 16 and no bin can overflow,
     // so the order is the insertion order stably sorted by bucket.
     if (keys.length <= 8) return sortByBucket(keys, DEFAULT_TABLE - 1);
-    return javaHashMapOrder(keys);
   }
+  // The same header sets come again and again: memoise on everything the order depends on.
+  let sig = h === undefined ? 'n' : h.copiedKeys === undefined ? 'r' : `c${h.sourceTable ?? DEFAULT_TABLE}${signature(h.copiedKeys)}`;
+  sig += `|${signature(keys)}`;
+  if (h?.removed !== undefined) sig += `|${signature(h.removed)}`;
+  let order = ORDER_CACHE.get(sig);
+  if (order === undefined) {
+    order = computeOrder(headers, keys, h);
+    if (ORDER_CACHE.size >= ORDER_CACHE_MAX) ORDER_CACHE.clear();
+    ORDER_CACHE.set(sig, order);
+  }
+  return order;
+}
+
+const ORDER_CACHE = new Map<string, readonly string[]>();
+const ORDER_CACHE_MAX = 1024;
+
+/** An unambiguous text for a key list (names may contain any character). */
+function signature(keys: readonly string[]): string {
+  let s = '';
+  for (const k of keys) s += `${k.length}:${k}`;
+  return s;
+}
+
+function computeOrder(headers: Record<string, string>, keys: string[], h: HeaderHistory | undefined): readonly string[] {
   let m: JavaHashMapKeys;
-  if (h.copiedKeys !== undefined) {
+  if (h?.copiedKeys !== undefined) {
     const table = h.sourceTable ?? DEFAULT_TABLE;
     const source = table === 0 ? h.copiedKeys : javaHashMapOrder(h.copiedKeys, table);
     m = new JavaHashMapKeys(javaCopyTableSize(new Set(h.copiedKeys).size));
@@ -211,7 +234,7 @@ export function javaHeaderOrder(headers: Record<string, string>): string[] {
     m = new JavaHashMapKeys();
   }
   for (const k of keys) m.put(k); // keys already in the map keep their place
-  for (const k of h.removed ?? []) m.put(k); // counted for the table size, filtered out below
+  for (const k of h?.removed ?? []) m.put(k); // counted for the table size, filtered out below
   const out = m.keys();
   return out.length === keys.length ? out : out.filter((k) => Object.prototype.hasOwnProperty.call(headers, k));
 }
