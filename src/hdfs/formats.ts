@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip as gzipCb } from 'node:zlib';
 import { headersToJavaString, type Event } from '../core/event.js';
+import { javaHeaderOrder } from '../core/java-hashmap-order.js';
 
 const gzip = promisify(gzipCb);
 
@@ -300,7 +301,8 @@ export class AvroEventFormat implements FileFormat {
     };
     for (const e of events) {
       const rec: Buffer[] = [];
-      const keys = Object.keys(e.headers);
+      // Flume's serializer writes the event's header HashMap as it iterates.
+      const keys = javaHeaderOrder(e.headers);
       if (keys.length > 0) {
         rec.push(zigzag(keys.length));
         for (const k of keys) rec.push(...avroBytes(Buffer.from(k)), ...avroBytes(Buffer.from(e.headers[k]!)));

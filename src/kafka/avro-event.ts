@@ -42,9 +42,12 @@ function writeVarint(buf: Buffer, off: number, n: number): number {
   return off;
 }
 
-/** Encodes one event. Header order is the object's key order (any order decodes the same). */
-export function encodeAvroFlumeEvent(headers: Readonly<Record<string, string>>, body: Buffer): Buffer {
-  const keys = Object.keys(headers);
+/**
+ * Encodes one event. `keys` is the header order to write (any order decodes the same); the
+ * default is the object's key order. Flume's Kafka sink writes java.util.HashMap order (see
+ * src/sinks/kafka.ts).
+ */
+export function encodeAvroFlumeEvent(headers: Readonly<Record<string, string>>, body: Buffer, keys: readonly string[] = Object.keys(headers)): Buffer {
   let size = 1 + varintSize(body.length) + body.length;
   const lens: number[] = new Array<number>(keys.length * 2);
   if (keys.length > 0) {

@@ -17,6 +17,7 @@ import { EventDeliveryException, errorMessage } from '../core/errors.js';
 import { BACKOFF, READY, type Status } from '../core/lifecycle.js';
 import { defineSink, type PropsOf } from '../core/spec.js';
 import { encodeAvroFlumeEvent } from '../kafka/avro-event.js';
+import { javaHashMapOrder, javaHeaderOrder } from '../core/java-hashmap-order.js';
 import { createProducer, type IHeaders, type KafkaProducerClient, type Message, type TopicMessages } from '../kafka/client.js';
 import { escapeString, hasEscapes } from '../hdfs/escapes.js';
 import { logNotes, notesToProblems } from '../kafka/flume-props.js';
@@ -139,7 +140,8 @@ export class KafkaSink implements Sink {
           if (t !== undefined) topic = t;
           else if (this.topicEscapes) topic = escapeString(staticTopic, h, { sanitizeHeaders: false });
         }
-        const msg: Message = { value: avro ? encodeAvroFlumeEvent(h, e.body) : e.body };
+        // Flume copies the headers into a new HashMap (toCharSeqMap) and Avro writes that map's order.
+        const msg: Message = { value: avro ? encodeAvroFlumeEvent(h, e.body, javaHashMapOrder(javaHeaderOrder(h))) : e.body };
         const key = h['key'];
         if (key !== undefined) msg.key = key;
         if (pidHeader !== undefined) {

@@ -13,6 +13,8 @@ import { MemoryLogger } from '../../src/core/logger.js';
 import { buildComponent } from '../../src/engine/build.js';
 import type { KafkaProducerClient, TopicMessages } from '../../src/kafka/client.js';
 import kafkaSinkSpec, { KafkaSink, type KafkaSinkProps } from '../../src/sinks/kafka.js';
+import { decodeAvroFlumeEvent } from '../../src/kafka/avro-event.js';
+import { javaHashMapOrder } from '../../src/core/java-hashmap-order.js';
 
 class FakeProducer implements KafkaProducerClient {
   sent: TopicMessages[][] = [];
@@ -61,6 +63,18 @@ describe('Kafka sink (fake producer)', () => {
     expect(fake.sent.map((b) => b[0]!.messages.length)).toEqual([10, 10, 5]);
     expect(fake.sent[0]![0]!.topic).toBe('t');
     expect(fake.sent[0]![0]!.messages[0]).toEqual({ value: Buffer.from('line-0') });
+  });
+
+  it('useFlumeEventFormat writes the headers in the order of the java.util.HashMap Flume copies them into', async () => {
+    const { ch, sink, fake } = setup({ 'kafka.topic': 't', useFlumeEventFormat: 'true' });
+    const headers = { timestamp: '1', host: 'h', topic: 'x', file: '/f', basename: 'f', offset: '9' };
+    put(ch, [createEvent('b', headers)]);
+    await sink.process();
+    const written = Object.keys(decodeAvroFlumeEvent(fake.sent[0]![0]!.messages[0]!.value as Buffer).headers);
+    // java.util.HashMap order (the model is checked against a JVM in test/core/java-hashmap-order.test.ts)...
+    expect(written).toEqual(javaHashMapOrder(Object.keys(headers)));
+    // ... which for these names is not the order they were set in.
+    expect(written).not.toEqual(Object.keys(headers));
   });
 
   it('ignores kafka.flumeBatchSize (uses 100) and warns about it', async () => {
