@@ -22,16 +22,16 @@ export class ByteDict {
   /** id -> value. */
   values: string[] = [];
   private byString = new Map<string, number>();
-  // Entries (one per distinct byte sequence): hash, bytes in the arena, id.
-  private eHash: Int32Array = new Int32Array(64);
-  private eOff: Int32Array = new Int32Array(64);
-  private eLen: Int32Array = new Int32Array(64);
-  private eId: Int32Array = new Int32Array(64);
+  /** Entries (one per distinct byte sequence), 4 ints each: hash, arena offset, length, id. */
+  private ent: Int32Array = new Int32Array(4 * 64);
   private entries = 0;
   private arena: Uint8Array = new Uint8Array(4096);
   private arenaUsed = 0;
-  /** Open addressing: entry index or EMPTY. */
-  private slots: Int32Array = new Int32Array(128).fill(EMPTY);
+  /**
+   * Open addressing, 2 ints per slot: the entry's hash (so a probe compares hashes without
+   * touching the entries) and the entry index, or EMPTY.
+   */
+  private slots: Int32Array = new Int32Array(2 * 128).fill(EMPTY);
   private mask = 127;
 
   get size(): number {
@@ -50,9 +50,13 @@ export class ByteDict {
     const mask = this.mask;
     let s = h & mask;
     for (;;) {
-      const e = slots[s]!;
+      const e = slots[2 * s + 1]!;
       if (e === EMPTY) break;
-      if (this.eHash[e] === h && this.eLen[e] === len && this.equal(b, from, len, this.eOff[e]!)) return this.eId[e]!;
+      if (slots[2 * s] === h) {
+        const j = 4 * e;
+        const ent = this.ent;
+        if (ent[j + 2] === len && this.equal(b, from, len, ent[j + 1]!)) return ent[j + 3]!;
+      }
       s = (s + 1) & mask;
     }
     // New byte sequence: decode it, and share the id of an equal string.
@@ -91,29 +95,27 @@ export class ByteDict {
     }
     this.arena.set(b.subarray(from, to), this.arenaUsed);
     const e = this.entries++;
-    if (e >= this.eHash.length) {
-      const n = this.eHash.length * 2;
-      this.eHash = grow(this.eHash, n);
-      this.eOff = grow(this.eOff, n);
-      this.eLen = grow(this.eLen, n);
-      this.eId = grow(this.eId, n);
-    }
-    this.eHash[e] = h;
-    this.eOff[e] = this.arenaUsed;
-    this.eLen[e] = len;
-    this.eId[e] = id;
+    if (4 * e >= this.ent.length) this.ent = grow(this.ent, this.ent.length * 2);
+    const j = 4 * e;
+    this.ent[j] = h;
+    this.ent[j + 1] = this.arenaUsed;
+    this.ent[j + 2] = len;
+    this.ent[j + 3] = id;
     this.arenaUsed += len;
-    this.slots[slot] = e;
+    this.slots[2 * slot] = h;
+    this.slots[2 * slot + 1] = e;
     if (this.entries * 2 > this.mask) this.rehash((this.mask + 1) * 2);
   }
 
   private rehash(size: number): void {
-    const slots = new Int32Array(size).fill(EMPTY);
+    const slots = new Int32Array(2 * size).fill(EMPTY);
     const mask = size - 1;
     for (let e = 0; e < this.entries; e++) {
-      let s = this.eHash[e]! & mask;
-      while (slots[s] !== EMPTY) s = (s + 1) & mask;
-      slots[s] = e;
+      const h = this.ent[4 * e]!;
+      let s = h & mask;
+      while (slots[2 * s + 1] !== EMPTY) s = (s + 1) & mask;
+      slots[2 * s] = h;
+      slots[2 * s + 1] = e;
     }
     this.slots = slots;
     this.mask = mask;
@@ -132,26 +134,25 @@ export class ByteDict {
         values.push(this.values[id]!);
       }
     }
-    const old = { hash: this.eHash, off: this.eOff, len: this.eLen, id: this.eId, arena: this.arena, n: this.entries };
+    const old = { ent: this.ent, arena: this.arena, n: this.entries };
     this.values = values;
     this.byString = new Map(values.map((v, i) => [v, i]));
-    this.eHash = new Int32Array(64);
-    this.eOff = new Int32Array(64);
-    this.eLen = new Int32Array(64);
-    this.eId = new Int32Array(64);
+    this.ent = new Int32Array(4 * 64);
     this.entries = 0;
     this.arena = new Uint8Array(4096);
     this.arenaUsed = 0;
     let size = 128;
     while (size < old.n * 2) size *= 2;
-    this.slots = new Int32Array(size).fill(EMPTY);
+    this.slots = new Int32Array(2 * size).fill(EMPTY);
     this.mask = size - 1;
     for (let e = 0; e < old.n; e++) {
-      const nid = remap[old.id[e]!]!;
+      const j = 4 * e;
+      const nid = remap[old.ent[j + 3]!]!;
       if (nid < 0) continue;
-      let s = old.hash[e]! & this.mask;
-      while (this.slots[s] !== EMPTY) s = (s + 1) & this.mask;
-      this.addEntry(old.hash[e]!, old.arena, old.off[e]!, old.off[e]! + old.len[e]!, nid, s);
+      const h = old.ent[j]!;
+      let s = h & this.mask;
+      while (this.slots[2 * s + 1] !== EMPTY) s = (s + 1) & this.mask;
+      this.addEntry(h, old.arena, old.ent[j + 1]!, old.ent[j + 1]! + old.ent[j + 2]!, nid, s);
     }
     return remap;
   }

@@ -327,7 +327,7 @@ export class AnalyzerEngine {
       if (tumbling) {
         const last = st.last;
         if (last !== null && last.start === this.curStart) this.count(st, last, key);
-        else this.assign(st, t, key);
+        else this.tumble(st, key);
       } else this.assign(st, t, key);
     }
   }
@@ -338,6 +338,23 @@ export class AnalyzerEngine {
     const dims: DimValue[] = new Array<DimValue>(g.length);
     for (let i = 0; i < g.length; i++) dims[i] = p[g[i]!];
     return st.tuple!.intern(dims);
+  }
+
+  /** assign() for a tumbling window: the line's window is [curStart, curEnd). */
+  private tumble(st: QueryState, key: number): void {
+    const wm = this.watermark;
+    if (wm !== null && this.curEnd <= wm) {
+      this.metrics.lateRows++;
+      return;
+    }
+    const start = this.curStart;
+    let w = st.windows.get(start);
+    if (w === undefined) {
+      w = { start, end: this.curEnd, cells: new CountTable(), batch: this.batchId, capped: false };
+      st.windows.set(start, w);
+    }
+    st.last = w;
+    this.count(st, w, key);
   }
 
   /** Finds (or creates) the windows of time t for one query and counts the row in each. */
@@ -368,8 +385,7 @@ export class AnalyzerEngine {
     const s = cells.find(key);
     w.batch = this.batchId;
     if (s >= 0) {
-      cells.counts[s] = cells.counts[s]! + 1;
-      cells.batch[s] = this.batchId;
+      cells.bump(s, 1, this.batchId);
       return;
     }
     const cap = this.opts.maxKeysPerWindow;
@@ -481,10 +497,10 @@ export class AnalyzerEngine {
     const rowsOf = (w: WindowState): OutputRow[] => {
       const out: OutputRow[] = [];
       const c = w.cells;
-      for (let s = 0; s < c.keys.length; s++) {
-        const k = c.keys[s]!;
-        if (k === KEY_EMPTY || (onlyBatch !== null && c.batch[s] !== onlyBatch)) continue;
-        out.push({ windowStart: w.start, windowEnd: w.end, dims: this.dimsOf(st, k), count: c.counts[s]! });
+      for (let s = 0; s < c.slots; s++) {
+        const k = c.keyAt(s);
+        if (k === KEY_EMPTY || (onlyBatch !== null && c.batchAt(s) !== onlyBatch)) continue;
+        out.push({ windowStart: w.start, windowEnd: w.end, dims: this.dimsOf(st, k), count: c.countAt(s) });
       }
       return out;
     };
@@ -503,7 +519,7 @@ export class AnalyzerEngine {
         let n = 0;
         for (const w of live) {
           if (onlyBatch === null) n += w.cells.size;
-          else for (let s = 0; s < w.cells.keys.length; s++) n += w.cells.keys[s] !== KEY_EMPTY && w.cells.batch[s] === onlyBatch ? 1 : 0;
+          else for (let s = 0; s < w.cells.slots; s++) n += w.cells.keyAt(s) !== KEY_EMPTY && w.cells.batchAt(s) === onlyBatch ? 1 : 0;
         }
         return n;
       },
@@ -517,9 +533,9 @@ export class AnalyzerEngine {
         for (const w of windows) {
           if (w.batch !== id) continue;
           const c = w.cells;
-          for (let s = 0; s < c.keys.length; s++) {
-            const k = c.keys[s]!;
-            if (k !== KEY_EMPTY && c.batch[s] === id) out.push({ windowStart: w.start, windowEnd: w.end, dims: this.dimsOf(st, k), count: c.counts[s]! });
+          for (let s = 0; s < c.slots; s++) {
+            const k = c.keyAt(s);
+            if (k !== KEY_EMPTY && c.batchAt(s) === id) out.push({ windowStart: w.start, windowEnd: w.end, dims: this.dimsOf(st, k), count: c.countAt(s) });
           }
         }
         return out;
@@ -539,7 +555,7 @@ export class AnalyzerEngine {
         windows: [...st.windows.values()].map((w) => {
           const cells: Array<[DimValue[], number]> = [];
           const c = w.cells;
-          for (let s = 0; s < c.keys.length; s++) if (c.keys[s] !== KEY_EMPTY) cells.push([this.dimsOf(st, c.keys[s]!), c.counts[s]!]);
+          for (let s = 0; s < c.slots; s++) if (c.keyAt(s) !== KEY_EMPTY) cells.push([this.dimsOf(st, c.keyAt(s)), c.countAt(s)]);
           return [w.start, w.end, cells] as [number, number, Array<[DimValue[], number]>];
         }),
       })),
@@ -581,8 +597,7 @@ export class AnalyzerEngine {
     const s = c.find(key);
     const cap = this.opts.maxKeysPerWindow;
     if (s >= 0) {
-      c.counts[s] = c.counts[s]! + count;
-      c.batch[s] = this.batchId;
+      c.bump(s, count, this.batchId);
     } else if (cap > 0 && c.size >= cap) {
       st.cappedRows += count;
       this.metrics.cappedRows += count;
@@ -639,11 +654,11 @@ export class AnalyzerEngine {
           windows[wi * 2] = w.start;
           windows[wi * 2 + 1] = w.end;
           const c = w.cells;
-          for (let s = 0; s < c.keys.length; s++) {
-            const k = c.keys[s]!;
+          for (let s = 0; s < c.slots; s++) {
+            const k = c.keyAt(s);
             if (k === KEY_EMPTY) continue;
             cellWindow[ci] = wi;
-            counts[ci] = c.counts[s]!;
+            counts[ci] = c.countAt(s);
             const d = this.dimsOf(st, k);
             for (let j = 0; j < nd; j++) dims[ci * nd + j] = d[j]!;
             ci++;
@@ -689,8 +704,8 @@ export class AnalyzerEngine {
 }
 
 function markLive(c: CountTable, live: Uint8Array): void {
-  for (let s = 0; s < c.keys.length; s++) {
-    const k = c.keys[s]!;
+  for (let s = 0; s < c.slots; s++) {
+    const k = c.keyAt(s);
     if (k !== KEY_EMPTY && k >= 0) live[k] = 1;
   }
 }

@@ -84,13 +84,13 @@ describe('CountTable', () => {
       want.set(k, (want.get(k) ?? 0) + 1);
     }
     expect(c.size).toBe(want.size);
-    for (const [k, n] of want) expect(c.counts[c.find(k)]).toBe(n);
+    for (const [k, n] of want) expect(c.countAt(c.find(k))).toBe(n);
     expect(c.find(5000)).toBeLessThan(0);
     const remap = new Int32Array(3000).map((_, i) => 2999 - i);
     c.remapKeys(remap);
-    for (const [k, n] of want) expect(c.counts[c.find(k < 0 ? k : 2999 - k)]).toBe(n);
+    for (const [k, n] of want) expect(c.countAt(c.find(k < 0 ? k : 2999 - k))).toBe(n);
     let held = 0;
-    for (let s = 0; s < c.keys.length; s++) if (c.keys[s] !== KEY_EMPTY) held++;
+    for (let s = 0; s < c.slots; s++) if (c.keyAt(s) !== KEY_EMPTY) held++;
     expect(held).toBe(want.size);
   });
 });
