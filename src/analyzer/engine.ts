@@ -350,7 +350,8 @@ export class AnalyzerEngine {
     const start = this.curStart;
     let w = st.windows.get(start);
     if (w === undefined) {
-      w = { start, end: this.curEnd, cells: new CountTable(), batch: this.batchId, capped: false };
+      // Sized like the window before it: a query's windows have similar numbers of keys.
+      w = { start, end: this.curEnd, cells: new CountTable(st.last?.cells.size ?? 0), batch: this.batchId, capped: false };
       st.windows.set(start, w);
     }
     st.last = w;
@@ -372,7 +373,7 @@ export class AnalyzerEngine {
       }
       let w = st.windows.get(start);
       if (w === undefined) {
-        w = { start, end, cells: new CountTable(), batch: this.batchId, capped: false };
+        w = { start, end, cells: new CountTable(st.last?.cells.size ?? 0), batch: this.batchId, capped: false };
         st.windows.set(start, w);
       }
       if (i === 0) st.last = w;
