@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { gunzipSync, gzip as gzipCb } from 'node:zlib';
 import { headersToJavaString, type Event } from '../core/event.js';
 import { javaHeaderOrder } from '../core/java-hashmap-order.js';
+import { joinBodies } from '../sinks/batch.js';
 
 const gzip = promisify(gzipCb);
 
@@ -44,17 +45,7 @@ export interface FileFormat {
 // ------------------------------------------------------------------------------------------
 
 function serializeText(events: readonly Event[], kind: SerializerName, newline: boolean): Buffer {
-  if (kind === 'text') {
-    let total = 0;
-    for (const e of events) total += e.body.length + (newline ? 1 : 0);
-    const out = Buffer.allocUnsafe(total);
-    let o = 0;
-    for (const e of events) {
-      o += e.body.copy(out, o);
-      if (newline) out[o++] = 10;
-    }
-    return out;
-  }
+  if (kind === 'text') return joinBodies(events, newline);
   const parts: Buffer[] = [];
   for (const e of events) {
     parts.push(Buffer.from(`${headersToJavaString(e.headers)} `), e.body);
