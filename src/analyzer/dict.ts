@@ -33,6 +33,12 @@ export class ByteDict {
    */
   private slots: Int32Array = new Int32Array(2 * 128).fill(EMPTY);
   private mask = 127;
+  // The last value looked up (consecutive log lines often share a client or a method): a repeat
+  // costs one byte compare and no probe.
+  private lastHash = 0;
+  private lastLen = -1;
+  private lastOff = 0;
+  private lastId = 0;
 
   get size(): number {
     return this.values.length;
@@ -46,6 +52,7 @@ export class ByteDict {
   /** intern() when the caller has the span's hash (scan.ts hashes runs while it finds them). */
   internHashed(b: Uint8Array, from: number, to: number, h: number): number {
     const len = to - from;
+    if (h === this.lastHash && len === this.lastLen && this.equal(b, from, len, this.lastOff)) return this.lastId;
     const slots = this.slots;
     const mask = this.mask;
     let s = h & mask;
@@ -55,7 +62,12 @@ export class ByteDict {
       if (slots[2 * s] === h) {
         const j = 4 * e;
         const ent = this.ent;
-        if (ent[j + 2] === len && this.equal(b, from, len, ent[j + 1]!)) return ent[j + 3]!;
+        if (ent[j + 2] === len && this.equal(b, from, len, ent[j + 1]!)) {
+          this.lastHash = h;
+          this.lastLen = len;
+          this.lastOff = ent[j + 1]!;
+          return (this.lastId = ent[j + 3]!);
+        }
       }
       s = (s + 1) & mask;
     }
@@ -135,6 +147,7 @@ export class ByteDict {
       }
     }
     const old = { ent: this.ent, arena: this.arena, n: this.entries };
+    this.lastLen = -1;
     this.values = values;
     this.byString = new Map(values.map((v, i) => [v, i]));
     this.ent = new Int32Array(4 * 64);

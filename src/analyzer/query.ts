@@ -118,10 +118,13 @@ export function parseFilter(text: string): { fn: ((p: ParsedLine) => boolean) | 
     if (m[2] !== undefined) {
       const op = m[2];
       const l = lit(m[3]!);
-      const cmp = (v: DimValue): number | null => {
-        if (v === null) return null;
-        return l.kind === 'int' ? (v as number) - l.v : compareStrings(v as string, l.v);
-      };
+      if (l.kind === 'int') {
+        // The usual filter (status >= 400): one direct comparison per row.
+        preds.push(intPredicate(field as 'status' | 'bytes', op, l.v));
+        continue;
+      }
+      const sv = l.v;
+      const cmp = (v: DimValue): number | null => (v === null ? null : compareStrings(v as string, sv));
       const test: (c: number) => boolean =
         op === '=' || op === '==' ? (c) => c === 0
         : op === '!=' || op === '<>' ? (c) => c !== 0
@@ -151,6 +154,19 @@ export function parseFilter(text: string): { fn: ((p: ParsedLine) => boolean) | 
     return true;
   };
   return { fn, fields };
+}
+
+/** `field op v` for an integer field (null is never true, as in Spark). */
+function intPredicate(field: 'status' | 'bytes', op: string, v: number): (p: ParsedLine) => boolean {
+  const pick = field === 'status' ? (p: ParsedLine): number | null => p.status : (p: ParsedLine): number | null => p.bytes;
+  switch (op) {
+    case '=': case '==': return (p) => { const x = pick(p); return x !== null && x === v; };
+    case '!=': case '<>': return (p) => { const x = pick(p); return x !== null && x !== v; };
+    case '<': return (p) => { const x = pick(p); return x !== null && x < v; };
+    case '<=': return (p) => { const x = pick(p); return x !== null && x <= v; };
+    case '>': return (p) => { const x = pick(p); return x !== null && x > v; };
+    default: return (p) => { const x = pick(p); return x !== null && x >= v; };
+  }
 }
 
 function splitList(s: string): string[] {

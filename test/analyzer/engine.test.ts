@@ -191,9 +191,18 @@ describe('query parsing', () => {
     ['status not in (200)', [403, 200, null], [true, false, false]],
     ['status is null', [null, 200], [true, false]],
     ['status != 200', [200, 404, null], [false, true, false]],
+    ['status <> 200', [200, 404, null], [false, true, false]],
+    ['status = 404', [404, 400, null], [true, false, false]],
+    ['status == 404', [404, 400, null], [true, false, false]],
+    ['status < 300', [299, 300, null], [true, false, false]],
+    ['status <= 300', [300, 301, null], [true, false, false]],
+    ['status > 499', [500, 499, null], [true, false, false]],
+    ['bytes > 1000', [1001, 1000, null], [true, false, false]],
+    ['bytes = 0', [0, 1, null], [true, false, false]],
   ])('filter %s', (text, values, want) => {
     const f = parseFilter(text).fn!;
-    expect(values.map((v) => f({ ip: null, timestamp: null, method: null, endpoint: null, protocol: null, status: v, bytes: null, eventTime: null }))).toEqual(want);
+    const field = text.startsWith('bytes') ? 'bytes' : 'status';
+    expect(values.map((v) => f({ ip: null, timestamp: null, method: null, endpoint: null, protocol: null, status: null, bytes: null, eventTime: null, [field]: v }))).toEqual(want);
   });
   it('string filters with and', () => {
     const f = parseFilter("method = 'GET' and endpoint > '/m'").fn!;
