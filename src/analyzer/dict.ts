@@ -18,19 +18,25 @@ const EMPTY = -1;
 // Spark keeps a leading U+FEFF as a character, so the decoder must not drop it.
 const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
+/** Bytes of an entry's header in the arena: length, id, hash (3 int32). */
+const HEAD = 12;
+
 export class ByteDict {
   /** id -> value. */
   values: string[] = [];
   private byString = new Map<string, number>();
-  /** Entries (one per distinct byte sequence), 4 ints each: hash, arena offset, length, id. */
-  private ent: Int32Array = new Int32Array(4 * 64);
-  private entries = 0;
-  private arena: Uint8Array = new Uint8Array(4096);
-  private arenaUsed = 0;
   /**
-   * Open addressing, 2 ints per slot: the entry's hash (so a probe compares hashes without
-   * touching the entries) and the entry index, or EMPTY.
+   * Entries (one per distinct byte sequence), each at a 4-byte aligned offset of the arena:
+   * int32 length, int32 id, int32 hash, then the bytes. A lookup reads one slot and then one
+   * place in the arena, where the header and the bytes sit together.
    */
+  private arena: Uint8Array = new Uint8Array(4096);
+  private arena32: Int32Array = new Int32Array(this.arena.buffer);
+  private arenaUsed = 0;
+  /** Arena offset of each entry, in insertion order (for rehashing and compaction only). */
+  private offs: Int32Array = new Int32Array(64);
+  private entries = 0;
+  /** Open addressing, 2 ints per slot: the entry's hash and its arena offset, or EMPTY. */
   private slots: Int32Array = new Int32Array(2 * 128).fill(EMPTY);
   private mask = 127;
   // The last value looked up (consecutive log lines often share a client or a method): a repeat
@@ -52,21 +58,20 @@ export class ByteDict {
   /** intern() when the caller has the span's hash (scan.ts hashes runs while it finds them). */
   internHashed(b: Uint8Array, from: number, to: number, h: number): number {
     const len = to - from;
-    if (h === this.lastHash && len === this.lastLen && this.equal(b, from, len, this.lastOff)) return this.lastId;
+    if (h === this.lastHash && len === this.lastLen && this.equal(b, from, len, this.lastOff + HEAD)) return this.lastId;
     const slots = this.slots;
     const mask = this.mask;
     let s = h & mask;
     for (;;) {
-      const e = slots[2 * s + 1]!;
-      if (e === EMPTY) break;
+      const o = slots[2 * s + 1]!;
+      if (o === EMPTY) break;
       if (slots[2 * s] === h) {
-        const j = 4 * e;
-        const ent = this.ent;
-        if (ent[j + 2] === len && this.equal(b, from, len, ent[j + 1]!)) {
+        const a32 = this.arena32;
+        if (a32[o >> 2] === len && this.equal(b, from, len, o + HEAD)) {
           this.lastHash = h;
           this.lastLen = len;
-          this.lastOff = ent[j + 1]!;
-          return (this.lastId = ent[j + 3]!);
+          this.lastOff = o;
+          return (this.lastId = a32[(o >> 2) + 1]!);
         }
       }
       s = (s + 1) & mask;
@@ -100,22 +105,26 @@ export class ByteDict {
 
   private addEntry(h: number, b: Uint8Array, from: number, to: number, id: number, slot: number): void {
     const len = to - from;
-    if (this.arenaUsed + len > this.arena.length) {
-      const a = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + len));
+    const o = this.arenaUsed;
+    const need = o + HEAD + len;
+    if (need > this.arena.length) {
+      let n = this.arena.length * 2;
+      while (n < need) n *= 2;
+      const a = new Uint8Array(n);
       a.set(this.arena.subarray(0, this.arenaUsed));
       this.arena = a;
+      this.arena32 = new Int32Array(a.buffer);
     }
-    this.arena.set(b.subarray(from, to), this.arenaUsed);
+    this.arena32[o >> 2] = len;
+    this.arena32[(o >> 2) + 1] = id;
+    this.arena32[(o >> 2) + 2] = h;
+    this.arena.set(b.subarray(from, to), o + HEAD);
+    this.arenaUsed = (need + 3) & ~3;
     const e = this.entries++;
-    if (4 * e >= this.ent.length) this.ent = grow(this.ent, this.ent.length * 2);
-    const j = 4 * e;
-    this.ent[j] = h;
-    this.ent[j + 1] = this.arenaUsed;
-    this.ent[j + 2] = len;
-    this.ent[j + 3] = id;
-    this.arenaUsed += len;
+    if (e >= this.offs.length) this.offs = grow(this.offs, this.offs.length * 2);
+    this.offs[e] = o;
     this.slots[2 * slot] = h;
-    this.slots[2 * slot + 1] = e;
+    this.slots[2 * slot + 1] = o;
     if (this.entries * 2 > this.mask) this.rehash((this.mask + 1) * 2);
   }
 
@@ -123,11 +132,12 @@ export class ByteDict {
     const slots = new Int32Array(2 * size).fill(EMPTY);
     const mask = size - 1;
     for (let e = 0; e < this.entries; e++) {
-      const h = this.ent[4 * e]!;
+      const o = this.offs[e]!;
+      const h = this.arena32[(o >> 2) + 2]!;
       let s = h & mask;
       while (slots[2 * s + 1] !== EMPTY) s = (s + 1) & mask;
       slots[2 * s] = h;
-      slots[2 * s + 1] = e;
+      slots[2 * s + 1] = o;
     }
     this.slots = slots;
     this.mask = mask;
@@ -146,26 +156,27 @@ export class ByteDict {
         values.push(this.values[id]!);
       }
     }
-    const old = { ent: this.ent, arena: this.arena, n: this.entries };
+    const old = { offs: this.offs, arena: this.arena, arena32: this.arena32, n: this.entries };
     this.lastLen = -1;
     this.values = values;
     this.byString = new Map(values.map((v, i) => [v, i]));
-    this.ent = new Int32Array(4 * 64);
+    this.offs = new Int32Array(64);
     this.entries = 0;
     this.arena = new Uint8Array(4096);
+    this.arena32 = new Int32Array(this.arena.buffer);
     this.arenaUsed = 0;
     let size = 128;
     while (size < old.n * 2) size *= 2;
     this.slots = new Int32Array(2 * size).fill(EMPTY);
     this.mask = size - 1;
     for (let e = 0; e < old.n; e++) {
-      const j = 4 * e;
-      const nid = remap[old.ent[j + 3]!]!;
+      const o = old.offs[e]!;
+      const nid = remap[old.arena32[(o >> 2) + 1]!]!;
       if (nid < 0) continue;
-      const h = old.ent[j]!;
+      const h = old.arena32[(o >> 2) + 2]!;
       let s = h & this.mask;
       while (this.slots[2 * s + 1] !== EMPTY) s = (s + 1) & this.mask;
-      this.addEntry(h, old.arena, old.ent[j + 1]!, old.ent[j + 1]! + old.ent[j + 2]!, nid, s);
+      this.addEntry(h, old.arena, o + HEAD, o + HEAD + old.arena32[o >> 2]!, nid, s);
     }
     return remap;
   }
