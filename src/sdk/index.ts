@@ -5,6 +5,9 @@
  */
 export type { Event } from '../core/event.js';
 export { createEvent, headersToJavaString } from '../core/event.js';
+// Flume keeps headers in a java.util.HashMap; these keep tsagent's printed header order equal to
+// Flume's when a plugin copies a header map (EventBuilder.withBody(body, map)) or removes a header.
+export { javaHeaderOrder, markHeadersCopied, removeHeader } from '../core/java-hashmap-order.js';
 export type { Channel, ChannelProcessor, Interceptor, Lifecycle, Sink, SinkProcessor, Source, Transaction } from '../core/contracts.js';
 export type { ComponentContext } from '../core/context.js';
 export type { Status, Clock } from '../core/lifecycle.js';
