@@ -2,7 +2,7 @@
 /**
  * Where the Kafka sink's CPU goes: drains 200,000 pre-filled events through the sink with the
  * V8 sampling profiler on and prints the top functions by self time.
- *   npm run build && node bench/kafka/profile-sink.mjs [flumeBatchSize=100]
+ *   npm run build && [N=200000] node bench/kafka/profile-sink.mjs [flumeBatchSize=100]
  */
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
@@ -16,10 +16,10 @@ const { buildComponent } = await dist('engine/build.js');
 const { MemoryLogger } = await dist('core/logger.js');
 const memory = (await dist('channels/memory.js')).default;
 const kafkaSink = (await dist('sinks/kafka.js')).default;
-const N = 200000, B = Number(process.argv[2] ?? 100);
+const N = Number(process.env.N ?? 200000), B = Number(process.argv[2] ?? 100);
 const topic = `prof-${randomUUID().slice(0,8)}`;
 const k = new Kafka({ brokers: [process.env.TSAGENT_KAFKA_BROKERS ?? '127.0.0.1:9092'], logLevel: logLevel.NOTHING }); const a = k.admin(); await a.connect(); await a.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true }); await a.disconnect();
-const ch = buildComponent(memory, 'c1', { capacity: '300000', transactionCapacity: '1000', byteCapacity: '0' }).instance; ch.start();
+const ch = buildComponent(memory, 'c1', { capacity: String(N + 1000), transactionCapacity: '1000', byteCapacity: '0' }).instance; ch.start();
 for (let i = 0; i < N; i += 1000) { const tx = ch.createTransaction(); tx.begin(); for (let j = i; j < i + 1000; j++) tx.put({ headers: {}, body: Buffer.from(`host${j%97}.example.com - - [01/Jul/1995:00:00:01 -0400] "GET /images/x-${j}.gif HTTP/1.0" 200 ${j}`) }); tx.commit(); tx.close(); }
 const sink = buildComponent(kafkaSink, 'k1', { 'kafka.bootstrap.servers': process.env.TSAGENT_KAFKA_BROKERS ?? '127.0.0.1:9092', 'kafka.topic': topic, flumeBatchSize: String(B) }, { logger: new MemoryLogger() }).instance;
 sink.start(ch); await sink.process();
