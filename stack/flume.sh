@@ -87,7 +87,7 @@ main() {
     fetch) need_java_on_path; fetch; return 0 ;;
     classpath) write_conf; classpath; echo; return 0 ;;
     "" | -h | --help | help)
-      sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       [[ $# -gt 0 ]] && return 0 || exit 2 ;;
   esac
   [[ $# -ge 2 ]] || die "usage: stack/flume.sh <conf-file> <agent-name> [Application options]"
