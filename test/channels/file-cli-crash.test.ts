@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort, startAgent } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait.js';
 
 function conf(dir: string, port: number): string {
   const f = path.join(dir, 'agent.conf');
@@ -65,11 +66,7 @@ function send(port: number, lines: string[]): { acked: () => number; closed: Pro
   return { acked: () => ok, closed };
 }
 
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond()) { if (Date.now() > end) return false; await new Promise((r) => setTimeout(r, 200)); }
-  return true;
-}
+const until = (cond: () => boolean, ms: number): Promise<boolean> => waitUntil(cond, ms, 200);
 
 describe('file channel through the CLI: kill -9 and restart', () => {
   it('three kills mid-stream: every acknowledged line is written after the restart', async () => {

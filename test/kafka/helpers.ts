@@ -183,11 +183,4 @@ export function drainChannel(ch: MemoryChannel): Array<{ headers: Record<string,
   }
 }
 
-export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 100): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await cond()) return true;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  return cond();
-}
+export { waitUntil } from '../helpers/wait.js';

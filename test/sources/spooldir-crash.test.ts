@@ -9,16 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startAgent } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait.js';
 
 function outLines(dir: string): string[] {
   return fs.readdirSync(dir).flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter((l) => l !== ''));
 }
 
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond()) { if (Date.now() > end) return false; await new Promise((r) => setTimeout(r, 50)); }
-  return true;
-}
+const until = (cond: () => boolean, ms: number): Promise<boolean> => waitUntil(cond, ms, 50);
 
 describe('spooldir survives kill -9', () => {
   it('resumes a half-ingested file after SIGKILL: no line lost', async () => {
