@@ -494,13 +494,13 @@ export class AnalyzerEngine {
     const windows = mode === 'append' ? finalized : mode === 'update' ? [...st.windows.values(), ...finalized] : [...st.windows.values()];
     const live = mode === 'update' ? windows.filter((w) => w.batch === id) : windows;
     const onlyBatch = mode === 'update' ? id : null;
-    // Rows are built now (not when read): a later compaction may renumber the keys.
-    const rowsOf = (w: WindowState): OutputRow[] => {
+    // The rows of a window (only the cells changed in batch `only` when it is not null).
+    const rowsOf = (w: WindowState, only: number | null = onlyBatch): OutputRow[] => {
       const out: OutputRow[] = [];
       const c = w.cells;
       for (let s = 0; s < c.slots; s++) {
         const k = c.keyAt(s);
-        if (k === KEY_EMPTY || (onlyBatch !== null && c.batchAt(s) !== onlyBatch)) continue;
+        if (k === KEY_EMPTY || (only !== null && c.batchAt(s) !== only)) continue;
         out.push({ windowStart: w.start, windowEnd: w.end, dims: this.dimsOf(st, k), count: c.countAt(s) });
       }
       return out;
@@ -526,20 +526,8 @@ export class AnalyzerEngine {
       },
       rows: (limit = Infinity) => sortedRows(live, rowsByWindow, spec.orderBy, cmp, limit),
       updatedRows: () => {
-        const out: OutputRow[] = [];
-        if (mode === 'append') {
-          for (const w of finalized) for (const r of rowsOf(w)) out.push(r);
-          return out;
-        }
-        for (const w of windows) {
-          if (w.batch !== id) continue;
-          const c = w.cells;
-          for (let s = 0; s < c.slots; s++) {
-            const k = c.keyAt(s);
-            if (k !== KEY_EMPTY && c.batchAt(s) === id) out.push({ windowStart: w.start, windowEnd: w.end, dims: this.dimsOf(st, k), count: c.countAt(s) });
-          }
-        }
-        return out;
+        if (mode === 'append') return finalized.flatMap((w) => rowsOf(w, null));
+        return windows.filter((w) => w.batch === id).flatMap((w) => rowsOf(w, id));
       },
     };
   }

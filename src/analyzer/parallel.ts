@@ -70,15 +70,17 @@ export async function analyzeParallel(
     ws.push(w);
   }
   const ranges = path === '-' ? null : fileRanges(path, workers);
-  if (ranges !== null) {
-    try {
-      ws.forEach((w, i) => w.worker.postMessage({ type: 'range', path, start: ranges[i]!, end: ranges[i + 1]! } satisfies WorkerIn));
-      for (const w of ws) engine.mergeCompact(await w.snapshot);
-    } finally {
-      await Promise.all(ws.map((w) => w.worker.terminate()));
-    }
-    return;
+  try {
+    if (ranges !== null) ws.forEach((w, i) => w.worker.postMessage({ type: 'range', path, start: ranges[i]!, end: ranges[i + 1]! } satisfies WorkerIn));
+    else await dealChunks(ws, path, o);
+    for (const w of ws) engine.mergeCompact(await w.snapshot);
+  } finally {
+    await Promise.all(ws.map((w) => w.worker.terminate()));
   }
+}
+
+/** Reads stdin or a gzip file, cuts it into chunks of whole lines and deals them round robin. */
+async function dealChunks(ws: W[], path: string, o: { stdin?: Readable; signal?: AbortSignal }): Promise<void> {
   let next = 0;
   const send = async (bytes: Buffer): Promise<void> => {
     // Round robin, waiting when the chosen worker has too many chunks queued.
@@ -92,31 +94,26 @@ export async function analyzeParallel(
     const msg: WorkerIn = { type: 'chunk', buf: ab };
     w.worker.postMessage(msg, [ab]);
   };
-  try {
-    let pending: Buffer[] = [];
-    let pendingLen = 0;
-    for await (const c of readChunks(path, o.stdin)) {
-      if (o.signal?.aborted) break;
-      pending.push(c);
-      pendingLen += c.length;
-      if (pendingLen < CHUNK) continue;
-      const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLen);
-      const cut = all.lastIndexOf(10) + 1;
-      if (cut === 0) {
-        pending = [all];
-        continue;
-      }
-      await send(all.subarray(0, cut));
-      const restBuf = all.subarray(cut);
-      pending = restBuf.length > 0 ? [Buffer.from(restBuf)] : [];
-      pendingLen = restBuf.length;
+  let pending: Buffer[] = [];
+  let pendingLen = 0;
+  for await (const c of readChunks(path, o.stdin)) {
+    if (o.signal?.aborted) break;
+    pending.push(c);
+    pendingLen += c.length;
+    if (pendingLen < CHUNK) continue;
+    const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLen);
+    const cut = all.lastIndexOf(10) + 1;
+    if (cut === 0) {
+      pending = [all];
+      continue;
     }
-    if (pendingLen > 0) await send(Buffer.concat(pending, pendingLen));
-    for (const w of ws) w.worker.postMessage({ type: 'end' } satisfies WorkerIn);
-    for (const w of ws) engine.mergeCompact(await w.snapshot);
-  } finally {
-    await Promise.all(ws.map((w) => w.worker.terminate()));
+    await send(all.subarray(0, cut));
+    const restBuf = all.subarray(cut);
+    pending = restBuf.length > 0 ? [Buffer.from(restBuf)] : [];
+    pendingLen = restBuf.length;
   }
+  if (pendingLen > 0) await send(Buffer.concat(pending, pendingLen));
+  for (const w of ws) w.worker.postMessage({ type: 'end' } satisfies WorkerIn);
 }
 
 /**

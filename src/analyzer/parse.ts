@@ -73,9 +73,7 @@ export function parseLine(line: string | null, out: ParsedLine, mask: number = F
 
 /** parseLine for the line s[from, to) of a larger string. */
 export function parseRegion(s: string, from: number, to: number, out: ParsedLine, mask: number): void {
-  const b = Buffer.from(s.slice(from, to), 'utf8');
-  scanner.scan(b, 0, b.length, mask);
-  const r = scanner;
+  const { b, r } = one(s, from, to, mask);
   if (mask & F_IP) out.ip = text(b, r.ipStart, r.ipEnd);
   if (mask & (F_TIMESTAMP | F_EVENT_TIME)) out.timestamp = text(b, r.tsStart, r.tsStart + 26);
   if (mask & F_EVENT_TIME) out.eventTime = Number.isNaN(r.eventTime) ? null : r.eventTime;
